@@ -1,0 +1,56 @@
+import type { Queue } from 'bullmq';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
+import { registerAuth } from './auth.js';
+import type { EnqueueOnce } from './idempotency/enqueue-once.js';
+import type { JobEndWaiter } from './job-end-waiter.js';
+import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
+import type { RedisGuard } from './redis-guard.js';
+import { registerRequestId, requestIdOptions } from './request-id.js';
+import { healthRoutes } from './routes/health.js';
+import { jobsRoutes } from './routes/jobs.js';
+import { problemsRoutes } from './routes/problems.js';
+import { receiptsRoutes } from './routes/receipts.js';
+
+export interface AppDeps {
+  config: Pick<Config, 'API_KEYS' | 'MAX_BODY_BYTES'>;
+  logger: Logger | FastifyBaseLogger;
+  registry: JobTypeRegistry;
+  queue: Queue;
+  enqueueOnce: EnqueueOnce;
+  redis: RedisGuard;
+  jobEnds: JobEndWaiter;
+  /** True once shutdown has begun (readiness turns false). */
+  isClosing?: () => boolean;
+}
+
+/** Paths anyone may call, with or without a token. */
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/problems/:slug']);
+
+/** Builds the HTTP API without listening: main.ts listens, tests use inject(). */
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.config.MAX_BODY_BYTES,
+    ...requestIdOptions,
+    // Answer malformed HTTP (bad header bytes) with problem+json too.
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(problemErrorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  registerRequestId(app);
+  registerAuth(app, deps.config.API_KEYS, PUBLIC_PATHS);
+
+  const isClosing = deps.isClosing ?? (() => false);
+  await app.register(healthRoutes, { redis: deps.redis, isClosing });
+  await app.register(problemsRoutes);
+  await app.register(jobsRoutes, { registry: deps.registry, enqueueOnce: deps.enqueueOnce, redis: deps.redis });
+  await app.register(receiptsRoutes, { queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
+  return app;
+}

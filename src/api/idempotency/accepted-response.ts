@@ -1,0 +1,32 @@
+import { z } from 'zod';
+
+export const acceptedSchema = z.object({
+  id: z.string(),
+  key: z.string(),
+  type: z.string(),
+  status: z.literal('queued'),
+  createdAt: z.iso.datetime(),
+  receiptUrl: z.string(),
+});
+
+export function receiptUrl(key: string): string {
+  return `/v1/receipts/${encodeURIComponent(key)}`;
+}
+
+/**
+ * The 202 body, built only from what Redis stores for the key (id, creation
+ * time) and what the fingerprint guarantees equal (key, type): the first answer
+ * and every replay, on any API process, are the same bytes.
+ */
+export function acceptedBody(stored: { jobId: string; key: string; type: string; createdAtMs: number }) {
+  const url = receiptUrl(stored.key);
+  const json = JSON.stringify({
+    id: stored.jobId,
+    key: stored.key,
+    type: stored.type,
+    status: 'queued',
+    createdAt: new Date(stored.createdAtMs).toISOString(),
+    receiptUrl: url,
+  });
+  return { json, receiptUrl: url };
+}

@@ -1,0 +1,73 @@
+import { Job, type JobsOptions, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { encodeJobId } from '../../shared/job-id.js';
+import { claimFingerprintScript } from './claim-fingerprint-script.js';
+
+const CLAIM_COMMAND = 'jobIntakeClaimFingerprint';
+
+/** What Redis holds for a key after the enqueue: always the first request's facts. */
+export interface StoredIntake {
+  readonly jobId: string;
+  readonly fingerprint: string;
+  readonly createdAtMs: number;
+}
+
+export type EnqueueOutcome =
+  | { readonly kind: 'created'; readonly stored: StoredIntake }
+  | { readonly kind: 'replayed'; readonly stored: StoredIntake }
+  | { readonly kind: 'mismatch'; readonly stored: StoredIntake };
+
+export interface EnqueueRequest {
+  readonly tenant: string;
+  readonly key: string;
+  readonly type: string;
+  readonly payload: unknown;
+  readonly fingerprint: string;
+}
+
+type ClaimReply = [created: number, fingerprint: string, timestamp: string] | null;
+type MultiWithClaim = { [CLAIM_COMMAND](jobKey: string, fingerprint: string): unknown };
+
+/**
+ * Adds a job under its (tenant, key) id and learns, in the same Redis round trip,
+ * whether it was new and which fingerprint the stored job carries.
+ *
+ * One MULTI holds BullMQ's own add script (which leaves an existing id untouched)
+ * and our claim script (which stamps the fingerprint on a job that has none and
+ * reads back what is stored). MULTI runs both with nothing in between, so two
+ * API processes racing on one key see one `created` and one `replayed`.
+ * Never trust the Job that add returns: it holds *our* arguments.
+ */
+export function createEnqueueOnce(deps: {
+  queue: Queue;
+  /** The raw connection the queue was built on (BullMQ's scripts are defined on it). */
+  connection: Redis;
+  jobOptions: JobsOptions;
+}) {
+  deps.connection.defineCommand(CLAIM_COMMAND, { numberOfKeys: 1, lua: claimFingerprintScript });
+
+  return async function enqueueOnce(request: EnqueueRequest): Promise<EnqueueOutcome> {
+    const jobId = encodeJobId(request.tenant, request.key);
+    const client = await deps.queue.backend.client;
+    const multi = client.multi();
+    const job = new Job(deps.queue, request.type, request.payload, { ...deps.jobOptions, jobId }, jobId);
+    // addJob queues its script on the MULTI synchronously and settles after exec.
+    const added = job.addJob(multi as never);
+    (multi as unknown as MultiWithClaim)[CLAIM_COMMAND](deps.queue.toKey(jobId), request.fingerprint);
+    const results = await multi.exec();
+    await added;
+    const [claimError, claim] = (results?.[1] ?? [new Error('MULTI was discarded'), null]) as [
+      Error | null,
+      ClaimReply,
+    ];
+    if (claimError) throw claimError;
+    if (claim === null) throw new Error(`job ${jobId} is missing right after its add`);
+
+    const [created, fingerprint, timestamp] = claim;
+    const stored: StoredIntake = { jobId, fingerprint, createdAtMs: Number(timestamp) };
+    if (created === 1) return { kind: 'created', stored };
+    return { kind: fingerprint === request.fingerprint ? 'replayed' : 'mismatch', stored };
+  };
+}
+
+export type EnqueueOnce = ReturnType<typeof createEnqueueOnce>;

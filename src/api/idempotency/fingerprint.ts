@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * JSON with object keys sorted at every depth, so `{"a":1,"b":2}` and `{ "b": 2, "a": 1 }`
+ * give the same text. Numbers and strings are written as JSON.stringify writes them
+ * (the same rules as RFC 8785 for the values a JSON parser can produce).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const members = Object.keys(record)
+    .filter((name) => record[name] !== undefined)
+    .sort()
+    .map((name) => `${JSON.stringify(name)}:${canonicalJson(record[name])}`);
+  return `{${members.join(',')}}`;
+}
+
+/** What makes two submissions "the same request": their type and payload, not their bytes. */
+export function requestFingerprint(type: string, payload: unknown): string {
+  return createHash('sha256')
+    .update(type)
+    .update('\n')
+    .update(canonicalJson(payload))
+    .digest('base64url');
+}

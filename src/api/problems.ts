@@ -1,0 +1,77 @@
+/**
+ * The catalogue of every problem the API answers with (RFC 9457). Each has a stable
+ * slug; its `type` URI is `/problems/<slug>`, which the API also serves as docs.
+ */
+export const problemCatalogue = {
+  'invalid-idempotency-key': {
+    status: 400,
+    title: 'Invalid Idempotency-Key',
+    description: 'The Idempotency-Key header is missing, empty, longer than 255 characters, or holds characters other than visible ASCII.',
+  },
+  'validation-failed': {
+    status: 400,
+    title: 'Request validation failed',
+    description: 'The body, a header or a parameter does not match the schema; `errors` lists each problem with its location.',
+  },
+  'malformed-json': {
+    status: 400,
+    title: 'Malformed JSON body',
+    description: 'The body is not valid JSON, or is empty where JSON was declared.',
+  },
+  'bad-request': {
+    status: 400,
+    title: 'Bad request',
+    description: 'The HTTP request could not be read.',
+  },
+  unauthorized: {
+    status: 401,
+    title: 'Unauthorized',
+    description: 'Send `Authorization: Bearer <token>` with a token from API_KEYS.',
+  },
+  'not-found': {
+    status: 404,
+    title: 'Not found',
+    description: 'No such resource for this tenant.',
+  },
+  'method-not-allowed': {
+    status: 405,
+    title: 'Method not allowed',
+    description: 'The resource exists but does not accept this method.',
+  },
+  'payload-too-large': {
+    status: 413,
+    title: 'Payload too large',
+    description: 'The body is larger than MAX_BODY_BYTES.',
+  },
+  'unsupported-media-type': {
+    status: 415,
+    title: 'Unsupported media type',
+    description: 'Send the body as `Content-Type: application/json`.',
+  },
+  'idempotency-key-reused': {
+    status: 422,
+    title: 'Idempotency-Key reused for a different request',
+    description: 'This key was already used with a different job type or payload. Use a new key for a new request.',
+  },
+  'redis-unavailable': {
+    status: 503,
+    title: 'Service unavailable',
+    description: 'The job store (Redis) cannot be reached right now. Nothing was changed; retry after `Retry-After` seconds with the same Idempotency-Key.',
+  },
+  'shutting-down': {
+    status: 503,
+    title: 'Shutting down',
+    description: 'This API process is stopping; retry, and another process will answer.',
+  },
+  'internal-error': {
+    status: 500,
+    title: 'Internal server error',
+    description: 'An unexpected error; it has been logged. Retrying with the same Idempotency-Key is safe.',
+  },
+} as const satisfies Record<string, { status: number; title: string; description: string }>;
+
+export type ProblemSlug = keyof typeof problemCatalogue;
+
+export function problemTypeUri(slug: ProblemSlug): string {
+  return `/problems/${slug}`;
+}

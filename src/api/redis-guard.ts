@@ -1,0 +1,66 @@
+import { ReplyError, type Cluster, type Redis } from 'ioredis';
+import { redisUnavailable } from './errors.js';
+
+/** Server replies that mean "Redis cannot serve now", not "the command is wrong". */
+const OUTAGE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|OOM|NOREPLICAS|MISCONF)\b/;
+
+/** True when an error means Redis is unreachable or cannot serve right now. */
+export function isRedisOutage(err: unknown): boolean {
+  if (err instanceof ReplyError) return OUTAGE_REPLIES.test((err as Error).message);
+  if (!(err instanceof Error)) return false;
+  return (
+    err.name === 'MaxRetriesPerRequestError' ||
+    err.name === 'RedisDeadlineError' ||
+    /Connection is closed|enableOfflineQueue|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Stream isn't writeable/.test(err.message)
+  );
+}
+
+class RedisDeadlineError extends Error {
+  override name = 'RedisDeadlineError';
+}
+
+export interface RedisGuard {
+  /** Runs a Redis operation, failing fast with a 503 ProblemError when Redis is out. */
+  run<T>(operation: () => Promise<T>): Promise<T>;
+  isReady(): boolean;
+  /** PING within the deadline; throws the 503 ProblemError when Redis is out. */
+  ping(): Promise<void>;
+}
+
+/**
+ * ioredis with `enableOfflineQueue: false` fails commands at once while disconnected,
+ * but BullMQ and in-flight commands can still wait on a half-open socket: a deadline
+ * of our own bounds every request (BULLMQ-NOTES: "connection hangs").
+ */
+export function createRedisGuard(deps: {
+  client: Redis | Cluster;
+  timeoutMs: number;
+  /** Extra readiness condition, e.g. "the queue has finished its start-up". */
+  ready?: () => boolean;
+}): RedisGuard {
+  const isReady = () => deps.client.status === 'ready' && (deps.ready?.() ?? true);
+  const guard: RedisGuard = {
+    isReady,
+    async ping() {
+      await guard.run(() => deps.client.ping());
+    },
+    async run(operation) {
+      if (!isReady()) throw redisUnavailable(new Error(`redis connection is ${deps.client.status}`));
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new RedisDeadlineError(`no answer from Redis within ${deps.timeoutMs} ms`)),
+          deps.timeoutMs,
+        );
+      });
+      try {
+        return await Promise.race([operation(), deadline]);
+      } catch (err) {
+        throw isRedisOutage(err) ? redisUnavailable(err) : err;
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
+  return guard;
+}

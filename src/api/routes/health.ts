@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ProblemError } from '../errors.js';
+import type { RedisGuard } from '../redis-guard.js';
+import { problemResponses } from './problem-responses.js';
+
+const statusSchema = z.object({ status: z.string() });
+
+export const healthRoutes: FastifyPluginAsyncZod<{ redis: RedisGuard; isClosing: () => boolean }> = async (
+  app,
+  { redis, isClosing },
+) => {
+  app.get(
+    '/healthz',
+    { schema: { summary: 'Liveness: the process is up (never touches Redis)', response: { 200: statusSchema } } },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Readiness: Redis answers and the process is not shutting down',
+        response: { 200: statusSchema, ...problemResponses(503) },
+      },
+    },
+    async () => {
+      if (isClosing()) {
+        throw new ProblemError('shutting-down', 'This process is shutting down; use another one.', { retryAfterSeconds: 1 });
+      }
+      await redis.ping();
+      return { status: 'ready' };
+    },
+  );
+};

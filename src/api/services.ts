@@ -1,0 +1,63 @@
+import { Queue, QueueEvents } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { JOBS_QUEUE, jobOptions } from '../shared/queue-names.js';
+import { apiRedisOptions, connectRedis, patientRedisOptions } from '../shared/redis.js';
+import { closeAll } from '../shared/close-all.js';
+import { createEnqueueOnce } from './idempotency/enqueue-once.js';
+import { createJobEndWaiter } from './job-end-waiter.js';
+import { createRedisGuard } from './redis-guard.js';
+
+/**
+ * Opens what the API needs from Redis: a fail-fast connection for requests and a
+ * patient one for the event stream that long-polls wait on.
+ */
+export function openApiServices(
+  config: Pick<Config, 'REDIS_URL' | 'QUEUE_PREFIX' | 'REDIS_TIMEOUT_MS' | 'JOB_ATTEMPTS' | 'JOB_BACKOFF_MS' | 'IDEMPOTENCY_TTL_SECONDS'>,
+  logger: Logger,
+) {
+  const connection = connectRedis(config.REDIS_URL, apiRedisOptions(config.REDIS_TIMEOUT_MS), 'job-intake:api');
+  const eventsConnection = connectRedis(config.REDIS_URL, patientRedisOptions(), 'job-intake:api-events');
+  // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
+  connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+  eventsConnection.on('error', (err) => logger.warn({ err }, 'redis events connection error'));
+
+  const queue = new Queue(JOBS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  queue.on('error', (err) => logger.warn({ err }, 'queue error'));
+  const queueEvents = new QueueEvents(JOBS_QUEUE, { connection: eventsConnection, prefix: config.QUEUE_PREFIX });
+  queueEvents.on('error', (err) => logger.warn({ err }, 'queue events error'));
+
+  // BullMQ's queue waits for Redis with no deadline of its own; until it has
+  // finished starting, requests get a fast 503 instead of joining that wait.
+  let queueStarted = false;
+  const started = queue.waitUntilReady().then(
+    () => {
+      queueStarted = true;
+    },
+    (err: unknown) => logger.error({ err }, 'queue failed to start'),
+  );
+
+  const redis = createRedisGuard({ client: connection, timeoutMs: config.REDIS_TIMEOUT_MS, ready: () => queueStarted });
+  const enqueueOnce = createEnqueueOnce({ queue, connection, jobOptions: jobOptions(config) });
+  const jobEnds = createJobEndWaiter(queueEvents);
+
+  return {
+    queue,
+    queueEvents,
+    connection,
+    redis,
+    enqueueOnce,
+    jobEnds,
+    started,
+    /** Closes everything, each step even if another fails. */
+    close: () =>
+      closeAll([
+        ['queue events', () => queueEvents.close()],
+        ['queue', () => queue.close()],
+        ['redis', () => connection.quit().then(() => undefined, () => connection.disconnect())],
+        ['redis events', () => eventsConnection.quit().then(() => undefined, () => eventsConnection.disconnect())],
+      ]),
+  };
+}
+
+export type ApiServices = ReturnType<typeof openApiServices>;

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { parseApiKeys, type ApiKeys } from './shared/api-keys.js';
+
+/** Environment variables read by both processes; every one has an explicit default. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  API_KEYS: z.string().optional(),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}-]{1,64}$/, 'letters, digits, _ - { } only')
+    .default('ji'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  JOB_BACKOFF_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
+  JOB_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  MAX_RESULT_BYTES: z.coerce.number().int().min(64).max(64 * 1024 * 1024).default(1024 * 1024),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
+  STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
+  MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Readonly<
+  Omit<z.infer<typeof envSchema>, 'API_KEYS'> & {
+    /** Token → tenant; null when auth is off (every request is tenant `default`). */
+    API_KEYS: ApiKeys | null;
+  }
+>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; throws a ConfigError that names every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+
+  let apiKeys: ApiKeys | null = null;
+  if (env.API_KEYS !== undefined && env.API_KEYS.trim() !== '') {
+    try {
+      apiKeys = parseApiKeys(env.API_KEYS);
+    } catch (err) {
+      problems.push(`API_KEYS: ${(err as Error).message}`);
+    }
+  }
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+
+  return Object.freeze({ ...parsed.data, API_KEYS: apiKeys });
+}
+
+/** For main.ts: prints every bad variable and exits 2 before anything starts. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv, processName: string): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    process.stderr.write(`${processName}: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+}

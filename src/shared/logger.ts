@@ -1,0 +1,22 @@
+import { pino, type Logger } from 'pino';
+
+/** Never let credentials reach a log line. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-admin-token"]',
+  'headers.authorization',
+  'authorization',
+  'token',
+  '*.token',
+];
+
+/** JSON to stdout; pretty only when a person watches a terminal in development. */
+export function createLogger(options: { level: string; name: string; pretty?: boolean }): Logger {
+  const pretty = options.pretty ?? process.stdout.isTTY === true;
+  return pino({
+    name: options.name,
+    level: options.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
+  });
+}

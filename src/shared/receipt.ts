@@ -1,0 +1,70 @@
+import type { Job, JobState } from 'bullmq';
+import { z } from 'zod';
+import { decodeJobId } from './job-id.js';
+
+export const receiptStatusSchema = z.enum(['queued', 'running', 'retrying', 'succeeded', 'failed']);
+export type ReceiptStatus = z.infer<typeof receiptStatusSchema>;
+
+export const receiptSchema = z.object({
+  id: z.string().meta({ description: 'The job id: tenant and key, encoded.' }),
+  key: z.string(),
+  type: z.string(),
+  status: receiptStatusSchema,
+  attempts: z.number().int().meta({ description: 'Runs started so far, including ones cut short by a crash.' }),
+  progress: z.json().meta({ description: 'Last progress the handler reported (0..100).' }),
+  createdAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().optional(),
+  finishedAt: z.iso.datetime().optional(),
+  result: z.json().optional(),
+  error: z.object({ message: z.string() }).optional(),
+});
+export type Receipt = z.infer<typeof receiptSchema>;
+
+const ENDED: ReadonlySet<ReceiptStatus> = new Set(['succeeded', 'failed']);
+
+export function hasEnded(status: ReceiptStatus): boolean {
+  return ENDED.has(status);
+}
+
+/** BullMQ's state, told the way a client thinks of it; null when the job is gone. */
+export function receiptStatus(job: Job, state: JobState | 'unknown'): ReceiptStatus | null {
+  switch (state) {
+    case 'completed':
+      return 'succeeded';
+    case 'failed':
+      return 'failed';
+    case 'active':
+      return 'running';
+    case 'delayed':
+    case 'waiting':
+    case 'prioritized':
+    case 'waiting-children':
+      // Back in line after a failed attempt (backoff) or a crash (stall recovery).
+      return job.attemptsMade > 0 || job.attemptsStarted > 0 ? 'retrying' : 'queued';
+    default:
+      return null;
+  }
+}
+
+const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
+
+/** The receipt a client sees for a stored job, or null when the job is gone. */
+export function toReceipt(job: Job, state: JobState | 'unknown'): Receipt | null {
+  const status = receiptStatus(job, state);
+  if (status === null || job.id === undefined) return null;
+  const receipt: Receipt = {
+    id: job.id,
+    key: decodeJobId(job.id).key,
+    type: job.name,
+    status,
+    attempts: job.attemptsStarted,
+    progress: (job.progress ?? 0) as Receipt['progress'],
+    createdAt: iso(job.timestamp)!,
+  };
+  const startedAt = iso(job.processedOn);
+  if (startedAt !== undefined) receipt.startedAt = startedAt;
+  if (hasEnded(status)) receipt.finishedAt = iso(job.finishedOn) ?? new Date().toISOString();
+  if (status === 'succeeded') receipt.result = (job.returnvalue ?? null) as Receipt['result'];
+  if (status === 'failed') receipt.error = { message: job.failedReason || 'failed' };
+  return receipt;
+}

@@ -1,0 +1,73 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { JOBS_QUEUE } from '../shared/queue-names.js';
+import type { JobTypeRegistry } from './handlers/job-type.js';
+import { createJobRunner } from './run-job.js';
+
+export type WorkerConfig = Pick<
+  Config,
+  | 'QUEUE_PREFIX'
+  | 'WORKER_CONCURRENCY'
+  | 'JOB_TIMEOUT_MS'
+  | 'MAX_RESULT_BYTES'
+  | 'SHUTDOWN_GRACE_MS'
+  | 'LOCK_DURATION_MS'
+  | 'STALLED_INTERVAL_MS'
+  | 'MAX_STALLED_COUNT'
+>;
+
+/**
+ * Consumes the jobs queue. A killed worker's jobs are found by BullMQ's stall
+ * check once their lock lapses: within LOCK_DURATION_MS + STALLED_INTERVAL_MS
+ * (15 s by default) another worker runs them again.
+ */
+export function createWorker(deps: { config: WorkerConfig; connection: Redis; registry: JobTypeRegistry; logger: Logger }) {
+  const { config, logger } = deps;
+  const runJob = createJobRunner({
+    registry: deps.registry,
+    limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES },
+    logger,
+  });
+  const worker = new Worker(JOBS_QUEUE, runJob, {
+    connection: deps.connection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    lockDuration: config.LOCK_DURATION_MS,
+    stalledInterval: config.STALLED_INTERVAL_MS,
+    // BullMQ fails a job that stalls more than this, whatever attempts remain;
+    // the default of 1 would fail a job on a second worker crash.
+    maxStalledCount: config.MAX_STALLED_COUNT,
+  });
+  worker.on('error', (err) => logger.error({ err }, 'worker error'));
+  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died or froze); running it again'));
+  worker.on('failed', (job, err) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logger.warn({ jobId: job.id, err }, 'job failed for good');
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    /**
+     * Stops taking jobs and lets active ones finish for up to SHUTDOWN_GRACE_MS.
+     * Past that it lets go of them: their locks lapse and another worker takes
+     * them over (no attempt is spent). Safe to call twice.
+     */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'grace-over'>((resolve) => {
+          timer = setTimeout(() => resolve('grace-over'), config.SHUTDOWN_GRACE_MS);
+        });
+        const outcome = await Promise.race([worker.close().then(() => 'closed' as const), graceOver]);
+        clearTimeout(timer);
+        if (outcome === 'grace-over') {
+          logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
+          await worker.close(true);
+        }
+      })();
+      return closing;
+    },
+  };
+}
