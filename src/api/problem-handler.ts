@@ -18,10 +18,11 @@ function toProblem(err: FastifyError | Error): ProblemError {
   if (hasZodFastifySchemaValidationErrors(err)) {
     const errors: FieldProblem[] = err.validation.map((issue) => ({
       in: err.validationContext ?? 'body',
-      pointer: issue.instancePath,
+      // RFC 6901: the whole document is "", not "/".
+      pointer: issue.instancePath === '/' ? '' : issue.instancePath,
       detail: issue.message ?? 'is invalid',
     }));
-    const summary = errors.map((e) => `${e.in}${e.pointer}: ${e.detail}`).join('; ');
+    const summary = errors.map((e) => `${e.in}${e.pointer || ' (whole)'}: ${e.detail}`).join('; ');
     return new ProblemError('validation-failed', summary, { errors });
   }
   const code = (err as FastifyError).code;

@@ -1,8 +1,9 @@
 import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { JOBS_QUEUE, jobOptions } from '../shared/queue-names.js';
-import { apiRedisOptions, connectRedis, patientRedisOptions } from '../shared/redis.js';
+import { apiRedisOptions, closeRedis, connectRedis, patientRedisOptions } from '../shared/redis.js';
 import { closeAll } from '../shared/close-all.js';
 import { createEnqueueOnce } from './idempotency/enqueue-once.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
@@ -52,12 +53,24 @@ export function openApiServices(
     /** Closes everything, each step even if another fails. */
     close: () =>
       closeAll([
-        ['queue events', () => queueEvents.close()],
+        ['queue events', () => closeQueueEvents(queueEvents, eventsConnection)],
         ['queue', () => queue.close()],
-        ['redis', () => connection.quit().then(() => undefined, () => connection.disconnect())],
-        ['redis events', () => eventsConnection.quit().then(() => undefined, () => eventsConnection.disconnect())],
+        ['redis', () => closeRedis(connection)],
+        ['redis events', () => closeRedis(eventsConnection)],
       ]),
   };
 }
 
 export type ApiServices = ReturnType<typeof openApiServices>;
+
+/**
+ * QueueEvents.close() waits for an 'end' event that a reconnecting ioredis
+ * client never emits (BullMQ 6.7, see its redis-queue-backend.ts on #4585), so
+ * during an outage: start the close (which stops its read loop) without waiting
+ * for it, and drop the socket ourselves.
+ */
+async function closeQueueEvents(queueEvents: QueueEvents, connection: Redis): Promise<void> {
+  if (connection.status === 'ready') return queueEvents.close();
+  queueEvents.close().catch(() => {}); // settles never or late; the socket is dropped below
+  connection.disconnect();
+}

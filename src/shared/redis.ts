@@ -32,3 +32,13 @@ export function patientRedisOptions(): RedisOptions {
 export function connectRedis(url: string, options: RedisOptions, connectionName: string): Redis {
   return new Redis(url, { ...options, connectionName });
 }
+
+/** QUIT when connected (lets replies in flight arrive), else drop the socket: never waits on an outage. */
+export async function closeRedis(connection: Redis): Promise<void> {
+  if (connection.status === 'ready') {
+    await connection.quit().catch(() => connection.disconnect());
+  } else {
+    connection.disconnect();
+  }
+}
+

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../shared/logger.js';
-import { connectRedis, patientRedisOptions } from '../shared/redis.js';
+import { closeAll } from '../shared/close-all.js';
+import { closeRedis, connectRedis, patientRedisOptions } from '../shared/redis.js';
 import { checkRedisPolicy } from '../shared/redis-policy.js';
 import { exitOnSignals } from '../shared/signals.js';
 import { defaultJobTypes } from './handlers/index.js';
@@ -20,7 +21,9 @@ exitOnSignals({
   logger,
   graceMs: config.SHUTDOWN_GRACE_MS,
   shutdown: async () => {
-    await worker.close();
-    await connection.quit().catch(() => connection.disconnect());
+    await closeAll([
+      ['worker', () => worker.close()],
+      ['redis', () => closeRedis(connection)],
+    ]);
   },
 });

@@ -50,9 +50,12 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
   return {
     worker,
     /**
-     * Stops taking jobs and lets active ones finish for up to SHUTDOWN_GRACE_MS.
-     * Past that it lets go of them: their locks lapse and another worker takes
-     * them over (no attempt is spent). Safe to call twice.
+     * Stops taking jobs and lets active ones finish, results stored, for up to
+     * SHUTDOWN_GRACE_MS. Past that it lets go of them: their locks lapse and
+     * another worker takes them over (no attempt is spent). Safe to call twice.
+     *
+     * BullMQ's close() is memoised, so a waiting close() could not be turned
+     * into close(true) when the grace runs out: pause() does the waiting instead.
      */
     close(): Promise<void> {
       closing ??= (async () => {
@@ -60,12 +63,12 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
         const graceOver = new Promise<'grace-over'>((resolve) => {
           timer = setTimeout(() => resolve('grace-over'), config.SHUTDOWN_GRACE_MS);
         });
-        const outcome = await Promise.race([worker.close().then(() => 'closed' as const), graceOver]);
+        const outcome = await Promise.race([worker.pause().then(() => 'drained' as const), graceOver]);
         clearTimeout(timer);
         if (outcome === 'grace-over') {
           logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
-          await worker.close(true);
         }
+        await worker.close(outcome === 'grace-over');
       })();
       return closing;
     },

@@ -18,9 +18,12 @@ export const receiptsRoutes: FastifyPluginAsyncZod<{
 }> = async (app, { queue, redis, jobEnds }) => {
   async function readReceipt(jobId: string): Promise<Receipt | null> {
     return redis.run(async () => {
+      // State first, then the hash: states only move forward, so a hash read after
+      // an ended state already holds the result or error (the reverse order could
+      // pair "failed" with a hash read before the failure was written).
+      const state = await queue.getJobState(jobId);
       const job = await queue.getJob(jobId);
-      if (job === undefined) return null;
-      return toReceipt(job, await job.getState());
+      return job === undefined ? null : toReceipt(job, state);
     });
   }
 

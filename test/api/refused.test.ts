@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
+import { openInspector, startApi, submit, testConfig, TOKENS, type TestApi } from '../helpers/harness.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+
+let redis: RedisServer;
+let config: Config;
+let api: TestApi;
+let inspector: Awaited<ReturnType<typeof openInspector>>;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+beforeEach(async () => {
+  config = testConfig(redis.url, { MAX_BODY_BYTES: '2048', API_KEYS: `acme:${TOKENS.acme}` });
+  api = await startApi(config);
+  inspector = await openInspector(config);
+  return async () => {
+    await api.close();
+    await inspector.close();
+  };
+});
+
+const good = { type: 'sleep', payload: { ms: 5 } };
+const token = TOKENS.acme;
+
+interface RefusalCase {
+  name: string;
+  request: Parameters<typeof submit>[1];
+  status: number;
+  type: string;
+  detail?: RegExp;
+  errors?: unknown;
+}
+
+const cases: RefusalCase[] = [
+  { name: 'a missing Idempotency-Key', request: { token, body: good }, status: 400, type: 'invalid-idempotency-key', detail: /is required/ },
+  { name: 'an empty Idempotency-Key', request: { token, key: '', body: good }, status: 400, type: 'invalid-idempotency-key' },
+  { name: 'a 256-character key', request: { token, key: 'k'.repeat(256), body: good }, status: 400, type: 'invalid-idempotency-key', detail: /1 to 255/ },
+  { name: 'a key with a space', request: { token, key: 'a b', body: good }, status: 400, type: 'invalid-idempotency-key' },
+  { name: 'a key with non-ASCII characters', request: { token, key: 'clé', body: good }, status: 400, type: 'invalid-idempotency-key' },
+  { name: 'an unterminated quoted key', request: { token, key: '"abc', body: good }, status: 400, type: 'invalid-idempotency-key' },
+  { name: 'malformed JSON', request: { token, key: 'k1', payload: '{"type":"sleep",' }, status: 400, type: 'malformed-json' },
+  { name: 'an empty JSON body', request: { token, key: 'k1', payload: '' }, status: 400, type: 'malformed-json' },
+  { name: 'a JSON body with __proto__', request: { token, key: 'k1', payload: '{"type":"sleep","payload":{"ms":1},"__proto__":{"x":1}}' }, status: 400, type: 'malformed-json' },
+  {
+    name: 'a body that is an array',
+    request: { token, key: 'k1', payload: '[1,2]' },
+    status: 400,
+    type: 'validation-failed',
+    errors: [{ in: 'body', pointer: '', detail: expect.stringMatching(/expected object/) }],
+  },
+  {
+    name: 'an unknown job type',
+    request: { token, key: 'k1', body: { type: 'mine-bitcoin', payload: {} } },
+    status: 400,
+    type: 'validation-failed',
+    errors: [{ in: 'body', pointer: '/type', detail: expect.stringMatching(/unknown job type; expected one of "sleep", "checksum"/) }],
+  },
+  {
+    name: 'a payload of the wrong types, listing each problem with its path',
+    request: { token, key: 'k1', body: { type: 'sleep', payload: { ms: 'soon', failAttempts: 99 } } },
+    status: 400,
+    type: 'validation-failed',
+    errors: expect.arrayContaining([
+      expect.objectContaining({ in: 'body', pointer: '/payload/ms' }),
+      expect.objectContaining({ in: 'body', pointer: '/payload/failAttempts', detail: expect.stringMatching(/10/) }),
+    ]),
+  },
+  {
+    name: 'an unknown top-level field',
+    request: { token, key: 'k1', body: { ...good, priority: 'high' } },
+    status: 400,
+    type: 'validation-failed',
+    detail: /priority/,
+  },
+  { name: 'a body over MAX_BODY_BYTES', request: { token, key: 'k1', body: { type: 'sleep', payload: { ms: 1, result: 'x'.repeat(4096) } } }, status: 413, type: 'payload-too-large' },
+  { name: 'a text/plain body', request: { token, key: 'k1', payload: 'hello', headers: { 'content-type': 'text/plain' } }, status: 415, type: 'unsupported-media-type' },
+  { name: 'a form body', request: { token, key: 'k1', payload: 'a=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, status: 415, type: 'unsupported-media-type' },
+  { name: 'no Authorization header', request: { key: 'k1', body: good }, status: 401, type: 'unauthorized', detail: /missing/ },
+  { name: 'a wrong token', request: { key: 'k1', body: good, token: 'not-the-token-at-all-0000' }, status: 401, type: 'unauthorized' },
+  { name: 'a Basic Authorization header', request: { key: 'k1', body: good, headers: { authorization: 'Basic YTpi' } }, status: 401, type: 'unauthorized' },
+];
+
+describe('POST /v1/jobs refuses bad requests with problem+json and creates nothing', () => {
+  it.each(cases)('refuses $name with $status', async ({ request, status, type, detail, errors }) => {
+    const res = await submit(api, request);
+
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    const problem = res.json();
+    expect(problem).toMatchObject({ type: `/problems/${type}`, status, title: expect.any(String), detail: expect.any(String) });
+    if (detail) expect(problem.detail).toMatch(detail);
+    if (errors) expect(problem.errors).toEqual(errors);
+    expect(await inspector.jobCount()).toBe(0);
+  });
+
+  it('asks for a bearer token on 401', async () => {
+    const res = await submit(api, { key: 'k1', body: good });
+    expect(res.headers['www-authenticate']).toBe('Bearer realm="job-intake"');
+  });
+
+  it('reserves no key: the same key then works with a correct request', async () => {
+    const refused = await submit(api, { token, key: 'k-later', body: { type: 'sleep', payload: { ms: -1 } } });
+    const accepted = await submit(api, { token, key: 'k-later', body: good });
+
+    expect(refused.statusCode).toBe(400);
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.headers['idempotent-replayed']).toBeUndefined();
+    expect(await inspector.jobCount()).toBe(1);
+  });
+
+  it('accepts a 255-character key and a key of every visible ASCII character', async () => {
+    const visible = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join('');
+    const long = await submit(api, { token, key: 'k'.repeat(255), body: good });
+    const odd = await submit(api, { token, key: visible, body: good });
+
+    expect(long.statusCode).toBe(202);
+    expect(odd.statusCode).toBe(202);
+    expect(odd.json().key).toBe(visible);
+    expect(await inspector.jobCount()).toBe(2);
+  });
+
+  it('answers unknown routes with a 404 problem', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/v2/whatever', headers: { authorization: `Bearer ${token}` } });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ type: '/problems/not-found', status: 404 });
+  });
+
+  it('documents each problem type at its type URI', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/problems/idempotency-key-reused' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ type: '/problems/idempotency-key-reused', status: 422 });
+  });
+});

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { pino, type Logger } from 'pino';
+import { buildApp } from '../../src/api/app.js';
+import { openApiServices } from '../../src/api/services.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { closeAll } from '../../src/shared/close-all.js';
+import { JOBS_QUEUE } from '../../src/shared/queue-names.js';
+import { closeRedis, patientRedisOptions } from '../../src/shared/redis.js';
+import { defaultJobTypes } from '../../src/worker/handlers/index.js';
+import type { JobTypeRegistry } from '../../src/worker/handlers/job-type.js';
+import { createWorker } from '../../src/worker/worker.js';
+
+export const TOKENS = {
+  acme: 'acme-token-0123456789abcdef',
+  globex: 'globex-token-0123456789abcdef',
+} as const;
+
+/** A config as main.ts would load it, over a test's own Redis and a fresh prefix. */
+export function testConfig(redisUrl: string, env: Record<string, string> = {}): Config {
+  return loadConfig({
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: `t${randomUUID().slice(0, 8)}`,
+    LOG_LEVEL: 'silent',
+    JOB_BACKOFF_MS: '50',
+    LOCK_DURATION_MS: '2000',
+    STALLED_INTERVAL_MS: '1000',
+    SHUTDOWN_GRACE_MS: '5000',
+    ...env,
+  });
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** An API instance (no listen) with its own Redis connections; close() releases them. */
+export async function startApi(config: Config, options: { registry?: JobTypeRegistry; logger?: Logger } = {}) {
+  const logger = options.logger ?? silentLogger;
+  const services = openApiServices(config, logger);
+  await Promise.race([services.started, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  const app = await buildApp({
+    config,
+    logger,
+    registry: options.registry ?? defaultJobTypes,
+    queue: services.queue,
+    enqueueOnce: services.enqueueOnce,
+    redis: services.redis,
+    jobEnds: services.jobEnds,
+  });
+  await app.ready();
+  return {
+    app,
+    services,
+    close: () => closeAll([['app', () => app.close()], ['services', () => services.close()]]),
+  };
+}
+export type TestApi = Awaited<ReturnType<typeof startApi>>;
+
+/** A worker in this process, as worker/main.ts builds it. */
+export async function startWorker(config: Config, options: { registry?: JobTypeRegistry; logger?: Logger } = {}) {
+  const connection = new Redis(config.REDIS_URL, patientRedisOptions());
+  connection.on('error', () => {});
+  const worker = createWorker({
+    config,
+    connection,
+    registry: options.registry ?? defaultJobTypes,
+    logger: options.logger ?? silentLogger,
+  });
+  await worker.worker.waitUntilReady();
+  return {
+    ...worker,
+    close: () => closeAll([['worker', () => worker.close()], ['redis', () => closeRedis(connection)]]),
+  };
+}
+
+/** What Redis holds, read the way an operator would (BullMQ's own counts). */
+export async function openInspector(config: Config) {
+  const connection = new Redis(config.REDIS_URL, patientRedisOptions());
+  const queue = new Queue(JOBS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  return {
+    queue,
+    async jobCount(): Promise<number> {
+      const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children');
+      return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    },
+    close: () => closeAll([['queue', () => queue.close()], ['redis', () => closeRedis(connection)]]),
+  };
+}
+
+export function submit(
+  api: TestApi,
+  options: { key?: string; body?: unknown; payload?: string; token?: string; headers?: Record<string, string> },
+) {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+  if (options.key !== undefined) headers['idempotency-key'] = options.key;
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  return api.app.inject({
+    method: 'POST',
+    url: '/v1/jobs',
+    headers,
+    payload: options.payload ?? JSON.stringify(options.body ?? { type: 'sleep', payload: { ms: 0 } }),
+  });
+}
+
+export function receipt(api: TestApi, key: string, options: { wait?: number; token?: string } = {}) {
+  const query = options.wait === undefined ? '' : `?wait=${options.wait}`;
+  return api.app.inject({
+    method: 'GET',
+    url: `/v1/receipts/${encodeURIComponent(key)}${query}`,
+    headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
+  });
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('gives every variable its documented default', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      API_KEYS: null,
+      WORKER_CONCURRENCY: 10,
+      JOB_ATTEMPTS: 3,
+      IDEMPOTENCY_TTL_SECONDS: 86400,
+      MAX_BODY_BYTES: 1048576,
+      SHUTDOWN_GRACE_MS: 30000,
+      LOG_LEVEL: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads numbers from strings, and 0 stays 0', () => {
+    expect(loadConfig({ PORT: '8080', JOB_TIMEOUT_MS: '0' })).toMatchObject({ PORT: 8080, JOB_TIMEOUT_MS: 0 });
+  });
+
+  it('names every bad variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', JOB_ATTEMPTS: '0', REDIS_URL: 'http://x', LOG_LEVEL: 'loud', API_KEYS: 'acme' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'JOB_ATTEMPTS', 'REDIS_URL', 'LOG_LEVEL', 'API_KEYS']) expect(problems).toContain(`${name}:`);
+  });
+
+  it('parses API_KEYS into tenants and refuses short or shared tokens', () => {
+    const config = loadConfig({ API_KEYS: 'acme:aaaaaaaaaaaaaaaa1, globex:bbbbbbbbbbbbbbbb2' });
+    expect(config.API_KEYS?.map((entry) => entry.tenant)).toEqual(['acme', 'globex']);
+    expect(() => loadConfig({ API_KEYS: 'acme:short' })).toThrow(/shorter than 16/);
+    expect(() => loadConfig({ API_KEYS: 'a:aaaaaaaaaaaaaaaa1,b:aaaaaaaaaaaaaaaa1' })).toThrow(/listed twice/);
+    expect(() => loadConfig({ API_KEYS: 'ac~me:aaaaaaaaaaaaaaaa1' })).toThrow(/tenant/);
+  });
+});
