@@ -1,19 +1,22 @@
 /**
  * Maps (tenant, Idempotency-Key) to a BullMQ job id, and back.
  *
- * `<tenant>~<percent-encoded key>`. Tenants match [A-Za-z0-9_.-], so the first `~`
- * always ends the tenant and the mapping is one-to-one: `a~b` + `c` and `a` + `b~c`
- * cannot meet (the second key is encoded as `b~c` after `a~`, the first tenant is
- * refused at config time). encodeURIComponent escapes `:` (BullMQ refuses it in ids),
- * `{`/`}` (Redis Cluster hash tags) and `%` itself; the `~` means an id is never all
- * digits (BullMQ would read it as an auto-generated id).
+ * `<tenant>~<key>`, each part percent-encoded with `~` encoded too, so the one
+ * bare `~` always separates them and the mapping is one-to-one for any strings:
+ * naive joins (`a_b`+`c` vs `a`+`b_c`) cannot meet. Encoding removes `:` (BullMQ
+ * refuses it in ids) and `{`/`}` (Redis Cluster hash tags); the `~` means an id is
+ * never all digits (BullMQ would read it as one of its own counter ids).
  */
+function escapePart(part: string): string {
+  return encodeURIComponent(part).replace(/~/g, '%7E');
+}
+
 export function encodeJobId(tenant: string, key: string): string {
-  return `${tenant}~${encodeURIComponent(key)}`;
+  return `${escapePart(tenant)}~${escapePart(key)}`;
 }
 
 export function decodeJobId(jobId: string): { tenant: string; key: string } {
   const separator = jobId.indexOf('~');
   if (separator < 1) throw new Error(`not a job-intake job id: ${jobId}`);
-  return { tenant: jobId.slice(0, separator), key: decodeURIComponent(jobId.slice(separator + 1)) };
+  return { tenant: decodeURIComponent(jobId.slice(0, separator)), key: decodeURIComponent(jobId.slice(separator + 1)) };
 }
