@@ -24,6 +24,8 @@ const envSchema = z.object({
   MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where each worker serves /metrics and /healthz (the API serves them on PORT). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 });
 
 export type Config = Readonly<

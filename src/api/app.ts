@@ -3,11 +3,18 @@ import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
+import { metricsRoute } from '../shared/metrics/metrics-route.js';
+import { registerRedisUpGauge } from '../shared/metrics/redis-up-gauge.js';
 import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
 import { registerAuth } from './auth.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
+import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
+import { registerRequestMetrics } from './metrics/request-metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
+import { isPublicRoute } from './public-routes.js';
 import type { RedisGuard } from './redis-guard.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
 import { healthRoutes } from './routes/health.js';
@@ -16,7 +23,7 @@ import { problemsRoutes } from './routes/problems.js';
 import { receiptsRoutes } from './routes/receipts.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'API_KEYS' | 'MAX_BODY_BYTES'>;
+  config: Pick<Config, 'API_KEYS' | 'MAX_BODY_BYTES' | 'REDIS_TIMEOUT_MS'>;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
   queue: Queue;
@@ -25,10 +32,9 @@ export interface AppDeps {
   jobEnds: JobEndWaiter;
   /** True once shutdown has begun (readiness turns false). */
   isClosing?: () => boolean;
+  /** Adds Node's process metrics to /metrics; main.ts turns it on, tests leave it off. */
+  processMetrics?: boolean;
 }
-
-/** Paths anyone may call, with or without a token. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/problems/:slug']);
 
 /** Builds the HTTP API without listening: main.ts listens, tests use inject(). */
 export async function buildApp(deps: AppDeps) {
@@ -46,13 +52,22 @@ export async function buildApp(deps: AppDeps) {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  app.decorateRequest('problemSlug', null);
   registerRequestId(app);
-  registerAuth(app, deps.config.API_KEYS, PUBLIC_PATHS);
+  registerAuth(app, deps.config.API_KEYS, isPublicRoute);
 
+  // One registry per app, so tests can build several side by side.
+  const metrics = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
+  registerRequestMetrics(app, metrics);
+  registerQueueDepthGauge(metrics, { queue: deps.queue, redis: deps.redis });
+  registerRedisUpGauge(metrics, () => deps.redis.ping(), deps.config.REDIS_TIMEOUT_MS);
+
+  await registerOpenApi(app); // before the routes: it collects them as they are added
   const isClosing = deps.isClosing ?? (() => false);
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);
   await app.register(jobsRoutes, { registry: deps.registry, enqueueOnce: deps.enqueueOnce, redis: deps.redis });
   await app.register(receiptsRoutes, { queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
+  await app.register(metricsRoute, { registry: metrics });
   return app;
 }

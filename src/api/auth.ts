@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { findTenant, type ApiKeys } from '../shared/api-keys.js';
 import { ProblemError } from './errors.js';
 
@@ -26,11 +27,15 @@ function tenantOf(request: FastifyRequest, apiKeys: ApiKeys): string {
  * Sets `request.tenant` before the body is read, so an unauthenticated caller
  * costs no body parsing. `apiKeys: null` turns auth off.
  */
-export function registerAuth(app: FastifyInstance, apiKeys: ApiKeys | null, publicPaths: ReadonlySet<string>) {
+export function registerAuth(app: FastifyInstance, apiKeys: ApiKeys | null, isPublic: (route: string | undefined) => boolean) {
   app.decorateRequest('tenant', DEFAULT_TENANT);
   if (apiKeys === null) return;
   app.addHook('onRequest', async (request) => {
-    if (publicPaths.has(request.routeOptions.url ?? '')) return;
+    if (isPublic(request.routeOptions.url)) return;
     request.tenant = tenantOf(request, apiKeys);
+    // Every later line of this request (refusals, `request completed`) names the tenant.
+    // request.log is a pino child (buildApp is given a pino logger); setBindings
+    // changes it in place, so reply.log, the same object, carries it too.
+    (request.log as unknown as Logger).setBindings({ tenant: request.tenant });
   });
 }

@@ -21,6 +21,7 @@ const app = await buildApp({
   redis: services.redis,
   jobEnds: services.jobEnds,
   isClosing: () => closing,
+  processMetrics: true,
 });
 
 await app.listen({ port: config.PORT, host: config.HOST });

@@ -1,22 +1,38 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
-/** Never let credentials reach a log line. */
+/**
+ * Never let credentials reach a log line: API tokens travel in `authorization`,
+ * the dashboard's session in `cookie` / `set-cookie`.
+ */
 export const REDACT_PATHS = [
   'req.headers.authorization',
+  'req.headers.cookie',
   'req.headers["x-admin-token"]',
+  'res.headers["set-cookie"]',
   'headers.authorization',
+  'headers.cookie',
   'authorization',
+  'cookie',
   'token',
   '*.token',
 ];
 
-/** JSON to stdout; pretty only when a person watches a terminal in development. */
-export function createLogger(options: { level: string; name: string; pretty?: boolean }): Logger {
-  const pretty = options.pretty ?? process.stdout.isTTY === true;
-  return pino({
+/**
+ * JSON to stdout; pretty only when a person watches a terminal in development.
+ * `destination` lets a test read the lines the service writes.
+ */
+export function createLogger(options: {
+  level: string;
+  name: string;
+  pretty?: boolean;
+  destination?: DestinationStream;
+}): Logger {
+  const pretty = options.destination === undefined && (options.pretty ?? process.stdout.isTTY === true);
+  const settings = {
     name: options.name,
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
-  });
+  };
+  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
 }

@@ -1,6 +1,7 @@
 import type { Job, JobState } from 'bullmq';
 import { z } from 'zod';
 import { decodeJobId } from './job-id.js';
+import { jsonValueSchema } from './json-value.js';
 
 export const receiptStatusSchema = z.enum(['queued', 'running', 'retrying', 'succeeded', 'failed']);
 export type ReceiptStatus = z.infer<typeof receiptStatusSchema>;
@@ -11,11 +12,11 @@ export const receiptSchema = z.object({
   type: z.string(),
   status: receiptStatusSchema,
   attempts: z.number().int().meta({ description: 'Runs started so far, including ones cut short by a crash.' }),
-  progress: z.json().meta({ description: 'Last progress the handler reported (0..100).' }),
+  progress: jsonValueSchema.meta({ description: 'Last progress the handler reported (0..100).' }),
   createdAt: z.iso.datetime(),
   startedAt: z.iso.datetime().optional(),
   finishedAt: z.iso.datetime().optional(),
-  result: z.json().optional(),
+  result: jsonValueSchema.optional(),
   error: z.object({ message: z.string() }).optional(),
 });
 export type Receipt = z.infer<typeof receiptSchema>;

@@ -5,6 +5,8 @@ import { closeRedis, connectRedis, patientRedisOptions } from '../shared/redis.j
 import { checkRedisPolicy } from '../shared/redis-policy.js';
 import { exitOnSignals } from '../shared/signals.js';
 import { defaultJobTypes } from './handlers/index.js';
+import { buildMetricsServer } from './metrics-server.js';
+import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfigOrExit(process.env, 'job-intake worker');
@@ -15,14 +17,29 @@ connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
 
 const worker = createWorker({ config, connection, registry: defaultJobTypes, logger });
 void worker.worker.waitUntilReady().then(() => checkRedisPolicy(connection, logger));
-logger.info({ concurrency: config.WORKER_CONCURRENCY, types: [...defaultJobTypes.keys()] }, 'worker started');
+
+const registry = createWorkerMetrics({
+  worker: worker.worker,
+  connection,
+  jobTypes: defaultJobTypes,
+  redisTimeoutMs: config.REDIS_TIMEOUT_MS,
+  processMetrics: true,
+});
+const metricsServer = await buildMetricsServer({ registry, logger });
+await metricsServer.listen({ port: config.METRICS_PORT, host: config.HOST });
+logger.info(
+  { concurrency: config.WORKER_CONCURRENCY, types: [...defaultJobTypes.keys()], metricsPort: config.METRICS_PORT },
+  'worker started',
+);
 
 exitOnSignals({
   logger,
   graceMs: config.SHUTDOWN_GRACE_MS,
+  // Metrics stay up while active jobs finish, so the last runs are still scraped.
   shutdown: async () => {
     await closeAll([
       ['worker', () => worker.close()],
+      ['metrics server', () => metricsServer.close()],
       ['redis', () => closeRedis(connection)],
     ]);
   },

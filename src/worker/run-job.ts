@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { tenantOfJobId } from '../shared/job-id.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
 
 export interface RunJobLimits {
@@ -51,7 +52,13 @@ function whenAborted(signal: AbortSignal): Promise<never> {
  */
 export function createJobRunner(deps: { registry: JobTypeRegistry; limits: RunJobLimits; logger: Logger }) {
   return async function runJob(job: Job, _token?: string, cancel?: AbortSignal): Promise<unknown> {
-    const log = deps.logger.child({ jobId: job.id, type: job.name, attempt: job.attemptsStarted });
+    // jobId and tenant tie these lines to the API's `job intake` line for the same job.
+    const log = deps.logger.child({
+      jobId: job.id,
+      tenant: tenantOfJobId(job.id),
+      type: job.name,
+      attempt: job.attemptsStarted,
+    });
     const jobType = deps.registry.get(job.name);
     if (jobType === undefined) throw new UnrecoverableError(`no handler for job type "${job.name}"`);
     const parsed = jobType.payloadSchema.safeParse(job.data);

@@ -2,6 +2,7 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { tenantOfJobId } from '../shared/job-id.js';
 import { JOBS_QUEUE } from '../shared/queue-names.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
 import { createJobRunner } from './run-job.js';
@@ -41,9 +42,15 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
     maxStalledCount: config.MAX_STALLED_COUNT,
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
-  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died or froze); running it again'));
+  worker.on('stalled', (jobId) =>
+    logger.warn({ jobId, tenant: tenantOfJobId(jobId) }, 'job stalled (its worker died or froze); running it again'),
+  );
   worker.on('failed', (job, err) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logger.warn({ jobId: job.id, err }, 'job failed for good');
+    // BullMQ sets finishedOn only on the last failure (attempts spent or an
+    // UnrecoverableError); earlier ones are retried.
+    if (job?.finishedOn) {
+      logger.warn({ jobId: job.id, tenant: tenantOfJobId(job.id), type: job.name, err }, 'job failed for good');
+    }
   });
 
   let closing: Promise<void> | undefined;

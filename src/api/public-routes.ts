@@ -1,0 +1,12 @@
+/** Route patterns anyone may call, token or not. */
+const PUBLIC_ROUTES = new Set(['/healthz', '/readyz', '/problems/:slug', '/metrics', '/openapi.json']);
+
+/** Route prefixes outside API_KEYS: the API reference (/docs). */
+const PUBLIC_PREFIXES = ['/docs/'];
+
+/** True for a route pattern that needs no API token. Cheap: it runs on every request. */
+export function isPublicRoute(pattern: string | undefined): boolean {
+  if (pattern === undefined) return false;
+  if (PUBLIC_ROUTES.has(pattern)) return true;
+  return pattern === '/docs' || PUBLIC_PREFIXES.some((prefix) => pattern.startsWith(prefix));
+}

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/shared/logger.js';
+import { receipt, startApi, submit, testConfig, TOKENS, type TestApi } from '../helpers/harness.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { startObservedWorker } from './ops-harness.js';
+
+/** Collects what pino writes, one parsed JSON object per line. */
+function captureLogs(name: string) {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'info', name, destination: { write: (line: string) => void lines.push(line) } });
+  return { logger, lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
+
+const token = TOKENS.acme;
+const wrongToken = 'wrong-token-fedcba9876543210';
+let redis: RedisServer;
+let api: TestApi;
+let apiLogs: ReturnType<typeof captureLogs>;
+let workerLogs: ReturnType<typeof captureLogs>;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  apiLogs = captureLogs('job-intake-api');
+  workerLogs = captureLogs('job-intake-worker');
+  const config = testConfig(redis.url, { API_KEYS: `acme:${token}`, LOG_LEVEL: 'info' });
+  api = await startApi(config, { logger: apiLogs.logger });
+  const worker = await startObservedWorker(config, { logger: workerLogs.logger });
+  try {
+    const accepted = await submit(api, {
+      key: 'log-me',
+      token,
+      headers: { 'x-request-id': 'req-log-1' },
+      body: { type: 'sleep', payload: { ms: 50, result: { answer: 42 } } },
+    });
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.headers['x-request-id']).toBe('req-log-1');
+    expect((await receipt(api, 'log-me', { token, wait: 10 })).json().status).toBe('succeeded');
+    expect((await submit(api, { key: 'log-me', token: wrongToken })).statusCode).toBe(401);
+  } finally {
+    await worker.close();
+  }
+});
+afterAll(async () => {
+  await api?.close();
+  await redis?.stop();
+});
+
+describe('the logs', () => {
+  it('never show a bearer token, valid or not', () => {
+    const all = [...apiLogs.lines, ...workerLogs.lines].join('');
+
+    expect(apiLogs.lines.length).toBeGreaterThan(3);
+    expect(all).not.toContain(token);
+    expect(all).not.toContain(wrongToken);
+  });
+
+  it('are one JSON object per line, with level, time, name and msg', () => {
+    for (const record of [...apiLogs.records(), ...workerLogs.records()]) {
+      expect(record).toMatchObject({ level: expect.any(Number), time: expect.any(Number), msg: expect.any(String) });
+      expect(['job-intake-api', 'job-intake-worker']).toContain(record.name);
+    }
+  });
+
+  it('tie the intake line to the request id, the tenant and the job id', () => {
+    const intake = apiLogs.records().find((record) => record.msg === 'job intake');
+
+    expect(intake).toMatchObject({ reqId: 'req-log-1', tenant: 'acme', jobId: 'acme~log-me', outcome: 'created' });
+  });
+
+  it("carry the tenant on every line of an authenticated request after the token is checked", () => {
+    const lines = apiLogs.records().filter((record) => record.reqId === 'req-log-1');
+
+    expect(lines.map((record) => record.msg)).toEqual(['incoming request', 'job intake', 'request completed']);
+    expect(lines.slice(1).every((record) => record.tenant === 'acme')).toBe(true);
+  });
+
+  it('follow the job through the worker to its result with the same job id and tenant', () => {
+    const jobLines = workerLogs.records().filter((record) => record.jobId === 'acme~log-me');
+
+    expect(jobLines.map((record) => record.msg)).toEqual(['job started', 'job succeeded']);
+    for (const record of jobLines) expect(record).toMatchObject({ tenant: 'acme', type: 'sleep', attempt: 1 });
+    expect(jobLines[1]).toMatchObject({ durationMs: expect.any(Number) });
+  });
+
+  it('redact an authorization header or cookie that a log call passes by mistake', () => {
+    const { logger, records } = captureLogs('redaction');
+    logger.info({ req: { headers: { authorization: `Bearer ${token}`, cookie: 'session=abc' } } }, 'oops');
+
+    expect(records()[0]).toMatchObject({ req: { headers: { authorization: '[redacted]', cookie: '[redacted]' } } });
+  });
+});
