@@ -7,6 +7,7 @@ import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
 import { metricsRoute } from '../shared/metrics/metrics-route.js';
 import { registerRedisUpGauge } from '../shared/metrics/redis-up-gauge.js';
 import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
+import { queueDashboard } from './admin/queue-dashboard.js';
 import { registerAuth } from './auth.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
@@ -21,9 +22,10 @@ import { healthRoutes } from './routes/health.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { problemsRoutes } from './routes/problems.js';
 import { receiptsRoutes } from './routes/receipts.js';
+import { receiptPage } from './ui/receipt-page.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'API_KEYS' | 'MAX_BODY_BYTES' | 'REDIS_TIMEOUT_MS'>;
+  config: Pick<Config, 'API_KEYS' | 'MAX_BODY_BYTES' | 'REDIS_TIMEOUT_MS' | 'ADMIN_TOKEN'>;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
   queue: Queue;
@@ -69,5 +71,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(jobsRoutes, { registry: deps.registry, enqueueOnce: deps.enqueueOnce, redis: deps.redis });
   await app.register(receiptsRoutes, { queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
   await app.register(metricsRoute, { registry: metrics });
+  await app.register(receiptPage);
+  if (deps.config.ADMIN_TOKEN !== undefined) {
+    await app.register(queueDashboard, { queue: deps.queue, adminToken: deps.config.ADMIN_TOKEN });
+  }
   return app;
 }

@@ -25,7 +25,10 @@ const app = await buildApp({
 });
 
 await app.listen({ port: config.PORT, host: config.HOST });
-logger.info({ auth: config.API_KEYS === null ? 'off' : 'on' }, 'api listening');
+logger.info(
+  { auth: config.API_KEYS === null ? 'off' : 'on', dashboard: config.ADMIN_TOKEN === undefined ? 'off' : '/admin/queues' },
+  'api listening',
+);
 
 exitOnSignals({
   logger,

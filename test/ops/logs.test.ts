@@ -13,6 +13,7 @@ function captureLogs(name: string) {
 
 const token = TOKENS.acme;
 const wrongToken = 'wrong-token-fedcba9876543210';
+const adminToken = 'admin-token-0123456789abcdef';
 let redis: RedisServer;
 let api: TestApi;
 let apiLogs: ReturnType<typeof captureLogs>;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   redis = await startRedisServer();
   apiLogs = captureLogs('job-intake-api');
   workerLogs = captureLogs('job-intake-worker');
-  const config = testConfig(redis.url, { API_KEYS: `acme:${token}`, LOG_LEVEL: 'info' });
+  const config = testConfig(redis.url, { API_KEYS: `acme:${token}`, ADMIN_TOKEN: adminToken, LOG_LEVEL: 'info' });
   api = await startApi(config, { logger: apiLogs.logger });
   const worker = await startObservedWorker(config, { logger: workerLogs.logger });
   try {
@@ -36,6 +37,8 @@ beforeAll(async () => {
     expect(accepted.headers['x-request-id']).toBe('req-log-1');
     expect((await receipt(api, 'log-me', { token, wait: 10 })).json().status).toBe('succeeded');
     expect((await submit(api, { key: 'log-me', token: wrongToken })).statusCode).toBe(401);
+    const board = await api.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: `Bearer ${adminToken}` } });
+    expect(board.statusCode).toBe(200);
   } finally {
     await worker.close();
   }
@@ -46,12 +49,13 @@ afterAll(async () => {
 });
 
 describe('the logs', () => {
-  it('never show a bearer token, valid or not', () => {
+  it('never show a bearer token, valid or not, nor the admin token', () => {
     const all = [...apiLogs.lines, ...workerLogs.lines].join('');
 
     expect(apiLogs.lines.length).toBeGreaterThan(3);
     expect(all).not.toContain(token);
     expect(all).not.toContain(wrongToken);
+    expect(all).not.toContain(adminToken);
   });
 
   it('are one JSON object per line, with level, time, name and msg', () => {
@@ -84,7 +88,7 @@ describe('the logs', () => {
 
   it('redact an authorization header or cookie that a log call passes by mistake', () => {
     const { logger, records } = captureLogs('redaction');
-    logger.info({ req: { headers: { authorization: `Bearer ${token}`, cookie: 'session=abc' } } }, 'oops');
+    logger.info({ req: { headers: { authorization: `Bearer ${token}`, cookie: `job_intake_admin=${adminToken}` } } }, 'oops');
 
     expect(records()[0]).toMatchObject({ req: { headers: { authorization: '[redacted]', cookie: '[redacted]' } } });
   });

@@ -18,7 +18,7 @@ let doc: Document;
 beforeAll(async () => {
   redis = await startRedisServer();
   const apiKeys = `acme:${TOKENS.acme}`;
-  api = await startApi(testConfig(redis.url, { API_KEYS: apiKeys }));
+  api = await startApi(testConfig(redis.url, { API_KEYS: apiKeys, ADMIN_TOKEN: 'admin-token-0123456789abcdef' }));
   const res = await api.app.inject({ method: 'GET', url: '/openapi.json' });
   expect(res.statusCode).toBe(200);
   doc = res.json();
