@@ -18,6 +18,7 @@ import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
 import { isPublicRoute } from './public-routes.js';
 import type { RedisGuard } from './redis-guard.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
+import { requestLogController } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { problemsRoutes } from './routes/problems.js';
@@ -44,6 +45,7 @@ export async function buildApp(deps: AppDeps) {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.MAX_BODY_BYTES,
     ...requestIdOptions,
+    logController: requestLogController(),
     // Answer malformed HTTP (bad header bytes) with problem+json too.
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();

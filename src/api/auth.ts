@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import { findTenant, type ApiKeys } from '../shared/api-keys.js';
 import { ProblemError } from './errors.js';
 
@@ -33,9 +32,5 @@ export function registerAuth(app: FastifyInstance, apiKeys: ApiKeys | null, isPu
   app.addHook('onRequest', async (request) => {
     if (isPublic(request.routeOptions.url)) return;
     request.tenant = tenantOf(request, apiKeys);
-    // Every later line of this request (refusals, `request completed`) names the tenant.
-    // request.log is a pino child (buildApp is given a pino logger); setBindings
-    // changes it in place, so reply.log, the same object, carries it too.
-    (request.log as unknown as Logger).setBindings({ tenant: request.tenant });
   });
 }
