@@ -114,6 +114,29 @@ describe('the queue dashboard at /admin/queues', () => {
   });
 });
 
+describe('signing in and out', () => {
+  it('sets a session cookie on a right token and clears it on sign-out', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const login = await api.app.inject({ method: 'POST', url: '/admin/login', headers: form, payload: `token=${adminToken}` });
+    expect(login.statusCode).toBe(303);
+    expect(login.headers.location).toBe('/admin/queues');
+    const session = login.cookies.find((c) => c.name === 'job_intake_admin')!;
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin', maxAge: 8 * 3600 });
+
+    const board = await api.app.inject({ method: 'GET', url: '/admin/queues/api/queues', cookies: { job_intake_admin: session.value } });
+    expect(board.statusCode).toBe(200);
+
+    const logout = await api.app.inject({ method: 'POST', url: '/admin/logout', cookies: { job_intake_admin: session.value } });
+    expect(logout.statusCode).toBe(303);
+    expect(logout.cookies.find((c) => c.name === 'job_intake_admin')).toMatchObject({ value: '' });
+  });
+
+  it('refuses a forged cookie', async () => {
+    const res = await api.app.inject({ method: 'GET', url: '/admin/queues/api/queues', cookies: { job_intake_admin: adminToken } });
+    expect(res.statusCode).toBe(401);
+  });
+});
+
 describe('without ADMIN_TOKEN', () => {
   it('has no dashboard at all', async () => {
     const plain = await startApi(testConfig(redis.url));
