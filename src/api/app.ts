@@ -1,14 +1,17 @@
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
+import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
 import type { RedisGuard } from './redis-guard.js';
+import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
 import { healthRoutes } from './routes/health.js';
 import { jobsRoutes } from './routes/jobs.js';
@@ -16,12 +19,15 @@ import { problemsRoutes } from './routes/problems.js';
 import { receiptsRoutes } from './routes/receipts.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'API_KEYS' | 'MAX_BODY_BYTES'>;
+  config: Pick<Config, 'API_KEYS' | 'MAX_BODY_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'QUEUE_PREFIX'>;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
   queue: Queue;
   enqueueOnce: EnqueueOnce;
+  admission: Admission;
   redis: RedisGuard;
+  /** The fail-fast connection, for the shared rate-limit counters. */
+  connection: Redis;
   jobEnds: JobEndWaiter;
   /** True once shutdown has begun (readiness turns false). */
   isClosing?: () => boolean;
@@ -48,11 +54,24 @@ export async function buildApp(deps: AppDeps) {
   app.setNotFoundHandler(notFoundHandler);
   registerRequestId(app);
   registerAuth(app, deps.config.API_KEYS, PUBLIC_PATHS);
+  if (deps.config.RATE_LIMIT_PER_MINUTE > 0) {
+    await registerRateLimit(app, {
+      connection: deps.connection,
+      perMinute: deps.config.RATE_LIMIT_PER_MINUTE,
+      prefix: deps.config.QUEUE_PREFIX,
+      exempt: PUBLIC_PATHS,
+    });
+  }
 
   const isClosing = deps.isClosing ?? (() => false);
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);
-  await app.register(jobsRoutes, { registry: deps.registry, enqueueOnce: deps.enqueueOnce, redis: deps.redis });
+  await app.register(jobsRoutes, {
+    registry: deps.registry,
+    enqueueOnce: deps.enqueueOnce,
+    redis: deps.redis,
+    admission: deps.admission,
+  });
   await app.register(receiptsRoutes, { queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
   return app;
 }

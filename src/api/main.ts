@@ -18,6 +18,8 @@ const app = await buildApp({
   registry: defaultJobTypes,
   queue: services.queue,
   enqueueOnce: services.enqueueOnce,
+  admission: services.admission,
+  connection: services.connection,
   redis: services.redis,
   jobEnds: services.jobEnds,
   isClosing: () => closing,
