@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
+import { clientErrorHandler } from './client-error.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
@@ -42,8 +43,9 @@ export async function buildApp(deps: AppDeps) {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.MAX_BODY_BYTES,
     ...requestIdOptions,
-    // Answer malformed HTTP (bad header bytes) with problem+json too.
+    // A request arriving while we shut down gets 503 (with Connection: close).
     return503OnClosing: true,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: fastify would also take text/plain, which then fails as a 400.
