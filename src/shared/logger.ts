@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 /** Never let credentials reach a log line. */
 export const REDACT_PATHS = [
@@ -11,12 +11,16 @@ export const REDACT_PATHS = [
 ];
 
 /** JSON to stdout; pretty only when a person watches a terminal in development. */
-export function createLogger(options: { level: string; name: string; pretty?: boolean }): Logger {
-  const pretty = options.pretty ?? process.stdout.isTTY === true;
-  return pino({
+export function createLogger(
+  options: { level: string; name: string; pretty?: boolean },
+  destination?: DestinationStream,
+): Logger {
+  const pretty = destination === undefined && (options.pretty ?? process.stdout.isTTY === true);
+  const pinoOptions = {
     name: options.name,
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
-  });
+  };
+  return destination === undefined ? pino(pinoOptions) : pino(pinoOptions, destination);
 }
