@@ -66,6 +66,11 @@ export async function buildApp(deps: AppDeps) {
   }
 
   const isClosing = deps.isClosing ?? (() => false);
+  // While closing, end each keep-alive connection after its answer: server.close()
+  // waits for every connection, and an idle keep-alive one would hold it for 72 s.
+  app.addHook('onSend', async (_request, reply) => {
+    if (isClosing()) reply.header('connection', 'close');
+  });
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);
   await app.register(jobsRoutes, {

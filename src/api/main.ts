@@ -34,7 +34,10 @@ exitOnSignals({
   // Stop accepting, let in-flight requests finish (long-polls included), then let go of Redis.
   shutdown: async () => {
     closing = true;
-    await app.close();
+    const closed = app.close(); // stops accepting at once; waits for requests in flight
+    services.jobEnds.stop(); // long-polls in flight answer now with the current state
+    await closed;
+    logger.info('http server closed');
     await services.close();
   },
 });

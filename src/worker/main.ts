@@ -14,7 +14,10 @@ const connection = connectRedis(config.REDIS_URL, patientRedisOptions(), 'job-in
 connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
 
 const worker = createWorker({ config, connection, registry: defaultJobTypes, logger });
-void worker.worker.waitUntilReady().then(() => checkRedisPolicy(connection, logger));
+void worker.worker.waitUntilReady().then(async () => {
+  logger.info('worker ready');
+  await checkRedisPolicy(connection, logger);
+});
 logger.info({ concurrency: config.WORKER_CONCURRENCY, types: [...defaultJobTypes.keys()] }, 'worker started');
 
 exitOnSignals({
