@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
@@ -8,7 +9,9 @@ import { metricsRoute } from '../shared/metrics/metrics-route.js';
 import { registerRedisUpGauge } from '../shared/metrics/redis-up-gauge.js';
 import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
 import { queueDashboard } from './admin/queue-dashboard.js';
+import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
+import { clientErrorHandler } from './client-error.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
@@ -17,6 +20,7 @@ import { registerOpenApi } from './openapi.js';
 import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
 import { isPublicRoute } from './public-routes.js';
 import type { RedisGuard } from './redis-guard.js';
+import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
 import { requestLogController } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
@@ -26,12 +30,18 @@ import { receiptsRoutes } from './routes/receipts.js';
 import { receiptPage } from './ui/receipt-page.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'API_KEYS' | 'MAX_BODY_BYTES' | 'REDIS_TIMEOUT_MS' | 'ADMIN_TOKEN'>;
+  config: Pick<
+    Config,
+    'API_KEYS' | 'MAX_BODY_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'QUEUE_PREFIX' | 'REDIS_TIMEOUT_MS' | 'ADMIN_TOKEN'
+  >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
   queue: Queue;
   enqueueOnce: EnqueueOnce;
+  admission: Admission;
   redis: RedisGuard;
+  /** The fail-fast connection, for the shared rate-limit counters. */
+  connection: Redis;
   jobEnds: JobEndWaiter;
   /** True once shutdown has begun (readiness turns false). */
   isClosing?: () => boolean;
@@ -46,8 +56,9 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: deps.config.MAX_BODY_BYTES,
     ...requestIdOptions,
     logController: requestLogController(),
-    // Answer malformed HTTP (bad header bytes) with problem+json too.
+    // A request arriving while we shut down gets 503 (with Connection: close).
     return503OnClosing: true,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: fastify would also take text/plain, which then fails as a 400.
@@ -59,6 +70,14 @@ export async function buildApp(deps: AppDeps) {
   app.decorateRequest('problemSlug', null);
   registerRequestId(app);
   registerAuth(app, deps.config.API_KEYS, isPublicRoute);
+  if (deps.config.RATE_LIMIT_PER_MINUTE > 0) {
+    await registerRateLimit(app, {
+      connection: deps.connection,
+      perMinute: deps.config.RATE_LIMIT_PER_MINUTE,
+      prefix: deps.config.QUEUE_PREFIX,
+      isExempt: isPublicRoute,
+    });
+  }
 
   // One registry per app, so tests can build several side by side.
   const metrics = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
@@ -68,9 +87,19 @@ export async function buildApp(deps: AppDeps) {
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
   const isClosing = deps.isClosing ?? (() => false);
+  // While closing, end each keep-alive connection after its answer: server.close()
+  // waits for every connection, and an idle keep-alive one would hold it for 72 s.
+  app.addHook('onSend', async (_request, reply) => {
+    if (isClosing()) reply.header('connection', 'close');
+  });
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);
-  await app.register(jobsRoutes, { registry: deps.registry, enqueueOnce: deps.enqueueOnce, redis: deps.redis });
+  await app.register(jobsRoutes, {
+    registry: deps.registry,
+    enqueueOnce: deps.enqueueOnce,
+    redis: deps.redis,
+    admission: deps.admission,
+  });
   await app.register(receiptsRoutes, { queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
   await app.register(metricsRoute, { registry: metrics });
   await app.register(receiptPage);

@@ -6,6 +6,7 @@ import type { QueueEvents } from 'bullmq';
  */
 export function createJobEndWaiter(queueEvents: QueueEvents) {
   const waiters = new Map<string, Set<() => void>>();
+  let stopped = false;
 
   const wake = ({ jobId }: { jobId: string }) => {
     const set = waiters.get(jobId);
@@ -17,6 +18,15 @@ export function createJobEndWaiter(queueEvents: QueueEvents) {
   queueEvents.on('failed', wake);
 
   return {
+    /** True after stop(): long-polls answer at once with the current state. */
+    get stopped(): boolean {
+      return stopped;
+    },
+    /** On shutdown: wakes every waiting long-poll, so in-flight requests end now, not after their wait. */
+    stop(): void {
+      stopped = true;
+      for (const set of [...waiters.values()]) for (const resolve of [...set]) resolve();
+    },
     /**
      * Resolves when an event says the job ended, after `ms`, or when `signal`
      * fires, whichever is first. Register *before* reading the job's state, so an

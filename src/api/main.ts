@@ -18,6 +18,8 @@ const app = await buildApp({
   registry: defaultJobTypes,
   queue: services.queue,
   enqueueOnce: services.enqueueOnce,
+  admission: services.admission,
+  connection: services.connection,
   redis: services.redis,
   jobEnds: services.jobEnds,
   isClosing: () => closing,
@@ -36,7 +38,10 @@ exitOnSignals({
   // Stop accepting, let in-flight requests finish (long-polls included), then let go of Redis.
   shutdown: async () => {
     closing = true;
-    await app.close();
+    const closed = app.close(); // stops accepting at once; waits for requests in flight
+    services.jobEnds.stop(); // long-polls in flight answer now with the current state
+    await closed;
+    logger.info('http server closed');
     await services.close();
   },
 });

@@ -75,7 +75,7 @@ export function problemErrorHandler(err: FastifyError | Error, request: FastifyR
   if (problem.status >= 500) {
     request.log.error({ err: problem.slug === 'internal-error' ? err : problem }, problem.detail);
   } else {
-    request.log.info({ problem: problem.slug, detail: problem.detail }, 'request refused');
+    request.log.info({ problem: problem.slug, detail: problem.detail, tenant: request.tenant }, 'request refused');
   }
   return sendProblem(problem, request, reply);
 }

@@ -58,6 +58,21 @@ export const problemCatalogue = {
     title: 'Idempotency-Key reused for a different request',
     description: 'This key was already used with a different job type or payload. Use a new key for a new request.',
   },
+  'rate-limited': {
+    status: 429,
+    title: 'Too many requests',
+    description: 'This tenant sent more than RATE_LIMIT_PER_MINUTE requests in the current minute. Retry after `Retry-After` seconds.',
+  },
+  'quota-exceeded': {
+    status: 429,
+    title: 'Job quota exceeded',
+    description: 'This tenant created TENANT_JOBS_PER_HOUR jobs in the current hour. Replays of existing keys are still answered.',
+  },
+  'queue-full': {
+    status: 503,
+    title: 'Queue full',
+    description: 'More than MAX_QUEUE_DEPTH jobs are waiting. Nothing was changed; retry after `Retry-After` seconds. Replays of existing keys are still answered.',
+  },
   'redis-unavailable': {
     status: 503,
     title: 'Service unavailable',

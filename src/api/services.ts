@@ -5,6 +5,9 @@ import type { Config } from '../config.js';
 import { JOBS_QUEUE, jobOptions } from '../shared/queue-names.js';
 import { apiRedisOptions, closeRedis, connectRedis, patientRedisOptions } from '../shared/redis.js';
 import { closeAll } from '../shared/close-all.js';
+import { createAdmission } from './admission/admission.js';
+import { createQueueDepthGauge } from './admission/queue-depth.js';
+import { createTenantQuota } from './admission/tenant-quota.js';
 import { createEnqueueOnce } from './idempotency/enqueue-once.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
 import { createRedisGuard } from './redis-guard.js';
@@ -14,8 +17,19 @@ import { createRedisGuard } from './redis-guard.js';
  * patient one for the event stream that long-polls wait on.
  */
 export function openApiServices(
-  config: Pick<Config, 'REDIS_URL' | 'QUEUE_PREFIX' | 'REDIS_TIMEOUT_MS' | 'JOB_ATTEMPTS' | 'JOB_BACKOFF_MS' | 'IDEMPOTENCY_TTL_SECONDS'>,
+  config: Pick<
+    Config,
+    | 'REDIS_URL'
+    | 'QUEUE_PREFIX'
+    | 'REDIS_TIMEOUT_MS'
+    | 'JOB_ATTEMPTS'
+    | 'JOB_BACKOFF_MS'
+    | 'IDEMPOTENCY_TTL_SECONDS'
+    | 'MAX_QUEUE_DEPTH'
+    | 'TENANT_JOBS_PER_HOUR'
+  >,
   logger: Logger,
+  options: { queueDepthRefreshMs?: number } = {},
 ) {
   const connection = connectRedis(config.REDIS_URL, apiRedisOptions(config.REDIS_TIMEOUT_MS), 'job-intake:api');
   const eventsConnection = connectRedis(config.REDIS_URL, patientRedisOptions(), 'job-intake:api-events');
@@ -41,6 +55,13 @@ export function openApiServices(
   const redis = createRedisGuard({ client: connection, timeoutMs: config.REDIS_TIMEOUT_MS, ready: () => queueStarted });
   const enqueueOnce = createEnqueueOnce({ queue, connection, jobOptions: jobOptions(config) });
   const jobEnds = createJobEndWaiter(queueEvents);
+  const admission = createAdmission({
+    queue,
+    connection,
+    depth: createQueueDepthGauge({ queue, refreshMs: options.queueDepthRefreshMs }),
+    quota: createTenantQuota({ connection, prefix: config.QUEUE_PREFIX, jobsPerHour: config.TENANT_JOBS_PER_HOUR }),
+    maxQueueDepth: config.MAX_QUEUE_DEPTH,
+  });
 
   return {
     queue,
@@ -49,6 +70,7 @@ export function openApiServices(
     redis,
     enqueueOnce,
     jobEnds,
+    admission,
     started,
     /** Closes everything, each step even if another fails. */
     close: () =>

@@ -21,18 +21,16 @@ export const REDACT_PATHS = [
  * JSON to stdout; pretty only when a person watches a terminal in development.
  * `destination` lets a test read the lines the service writes.
  */
-export function createLogger(options: {
-  level: string;
-  name: string;
-  pretty?: boolean;
-  destination?: DestinationStream;
-}): Logger {
-  const pretty = options.destination === undefined && (options.pretty ?? process.stdout.isTTY === true);
-  const settings = {
+export function createLogger(
+  options: { level: string; name: string; pretty?: boolean },
+  destination?: DestinationStream,
+): Logger {
+  const pretty = destination === undefined && (options.pretty ?? process.stdout.isTTY === true);
+  const pinoOptions = {
     name: options.name,
     level: options.level,
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   };
-  return options.destination === undefined ? pino(settings) : pino(settings, options.destination);
+  return destination === undefined ? pino(pinoOptions) : pino(pinoOptions, destination);
 }

@@ -36,7 +36,8 @@ export const silentLogger: Logger = pino({ level: 'silent' });
 /** An API instance (no listen) with its own Redis connections; close() releases them. */
 export async function startApi(config: Config, options: { registry?: JobTypeRegistry; logger?: Logger } = {}) {
   const logger = options.logger ?? silentLogger;
-  const services = openApiServices(config, logger);
+  // Tests read the queue depth fresh each time, so backpressure is exact there.
+  const services = openApiServices(config, logger, { queueDepthRefreshMs: 0 });
   await Promise.race([services.started, new Promise((resolve) => setTimeout(resolve, 2000))]);
   const app = await buildApp({
     config,
@@ -44,6 +45,8 @@ export async function startApi(config: Config, options: { registry?: JobTypeRegi
     registry: options.registry ?? defaultJobTypes,
     queue: services.queue,
     enqueueOnce: services.enqueueOnce,
+    admission: services.admission,
+    connection: services.connection,
     redis: services.redis,
     jobEnds: services.jobEnds,
   });

@@ -7,7 +7,7 @@ import { startObservedWorker } from './ops-harness.js';
 /** Collects what pino writes, one parsed JSON object per line. */
 function captureLogs(name: string) {
   const lines: string[] = [];
-  const logger = createLogger({ level: 'info', name, destination: { write: (line: string) => void lines.push(line) } });
+  const logger = createLogger({ level: 'info', name }, { write: (line: string) => void lines.push(line) });
   return { logger, lines, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
@@ -37,6 +37,8 @@ beforeAll(async () => {
     expect(accepted.headers['x-request-id']).toBe('req-log-1');
     expect((await receipt(api, 'log-me', { token, wait: 10 })).json().status).toBe('succeeded');
     expect((await submit(api, { key: 'log-me', token: wrongToken })).statusCode).toBe(401);
+    const invalid = { key: 'log-bad', token, headers: { 'x-request-id': 'req-log-bad' }, body: { type: 'sleep', payload: { ms: -1 } } };
+    expect((await submit(api, invalid)).statusCode).toBe(400);
     const board = await api.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: `Bearer ${adminToken}` } });
     expect(board.statusCode).toBe(200);
   } finally {
@@ -87,6 +89,12 @@ describe('the logs', () => {
       expect((await api.app.inject({ method: 'GET', url })).statusCode).toBe(200);
     }
     expect(apiLogs.lines.slice(before)).toEqual([]);
+  });
+
+  it('name the problem and the tenant on a refused request', () => {
+    const refused = apiLogs.records().find((record) => record.reqId === 'req-log-bad' && record.msg === 'request refused');
+
+    expect(refused).toMatchObject({ problem: 'validation-failed', tenant: 'acme', detail: expect.stringContaining('/payload/ms') });
   });
 
   it('follow the job through the worker to its result with the same job id and tenant', () => {

@@ -78,6 +78,21 @@ describe('the API /metrics', () => {
     expect(sample(text, 'job_intake_redis_up')).toBe(1);
   });
 
+  it('counts admission refusals by their slug too, e.g. a tenant over its rate limit', async () => {
+    const limited = await startApi({ ...config, RATE_LIMIT_PER_MINUTE: 2 });
+    try {
+      const answers = [];
+      for (const key of ['r-1', 'r-2', 'r-3']) answers.push((await submit(limited, { key, token, body: { type: 'sleep', payload: { ms: 1 } } })).statusCode);
+      const text = await scrape(limited.app);
+
+      expect(answers).toEqual([202, 202, 429]);
+      expect(sample(text, 'job_intake_submissions_total', { outcome: 'refused', reason: 'rate-limited' })).toBe(1);
+      expect(sample(text, 'job_intake_submissions_total', { outcome: 'accepted' })).toBe(2);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('keeps a registry per app: two apps count their own requests', async () => {
     const other = await startApi(config);
     try {

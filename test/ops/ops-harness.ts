@@ -4,10 +4,11 @@ import { chromium, type Browser } from 'playwright-core';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config.js';
 import { closeAll } from '../../src/shared/close-all.js';
+import { createMetricsRegistry } from '../../src/shared/metrics/metrics-registry.js';
 import { closeRedis, patientRedisOptions } from '../../src/shared/redis.js';
 import { defaultJobTypes } from '../../src/worker/handlers/index.js';
 import { buildMetricsServer } from '../../src/worker/metrics-server.js';
-import { createWorkerMetrics } from '../../src/worker/metrics/worker-metrics.js';
+import { registerWorkerMetrics } from '../../src/worker/metrics/worker-metrics.js';
 import { createWorker } from '../../src/worker/worker.js';
 import { silentLogger } from '../helpers/harness.js';
 
@@ -18,7 +19,8 @@ export async function startObservedWorker(config: Config, options: { logger?: Lo
   connection.on('error', () => {}); // tests stop Redis on purpose
   const worker = createWorker({ config, connection, registry: defaultJobTypes, logger });
   await worker.worker.waitUntilReady();
-  const registry = createWorkerMetrics({
+  const registry = createMetricsRegistry();
+  registerWorkerMetrics(registry, {
     worker: worker.worker,
     connection,
     jobTypes: defaultJobTypes,

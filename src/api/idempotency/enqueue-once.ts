@@ -1,6 +1,5 @@
 import { Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { encodeJobId } from '../../shared/job-id.js';
 import { claimFingerprintScript } from './claim-fingerprint-script.js';
 
 const CLAIM_COMMAND = 'jobIntakeClaimFingerprint';
@@ -18,8 +17,8 @@ export type EnqueueOutcome =
   | { readonly kind: 'mismatch'; readonly stored: StoredIntake };
 
 export interface EnqueueRequest {
-  readonly tenant: string;
-  readonly key: string;
+  /** From encodeJobId(tenant, key). */
+  readonly jobId: string;
   readonly type: string;
   readonly payload: unknown;
   readonly fingerprint: string;
@@ -47,7 +46,7 @@ export function createEnqueueOnce(deps: {
   deps.connection.defineCommand(CLAIM_COMMAND, { numberOfKeys: 1, lua: claimFingerprintScript });
 
   return async function enqueueOnce(request: EnqueueRequest): Promise<EnqueueOutcome> {
-    const jobId = encodeJobId(request.tenant, request.key);
+    const { jobId } = request;
     const client = await deps.queue.backend.client;
     const multi = client.multi();
     const job = new Job(deps.queue, request.type, request.payload, { ...deps.jobOptions, jobId }, jobId);

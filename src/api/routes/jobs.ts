@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { JobTypeRegistry } from '../../worker/handlers/job-type.js';
+import { encodeJobId } from '../../shared/job-id.js';
+import type { Admission } from '../admission/admission.js';
 import { ProblemError } from '../errors.js';
 import { acceptedBody, acceptedSchema } from '../idempotency/accepted-response.js';
 import type { EnqueueOnce } from '../idempotency/enqueue-once.js';
@@ -27,7 +29,8 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
   registry: JobTypeRegistry;
   enqueueOnce: EnqueueOnce;
   redis: RedisGuard;
-}> = async (app, { registry, enqueueOnce, redis }) => {
+  admission: Admission;
+}> = async (app, { registry, enqueueOnce, redis, admission }) => {
   app.post(
     '/v1/jobs',
     {
@@ -35,7 +38,7 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
         summary: 'Submit a job, once per Idempotency-Key',
         headers: z.looseObject({ 'idempotency-key': idempotencyKeyHeaderSchema }),
         body: submissionSchema(registry),
-        response: { 202: acceptedSchema, ...problemResponses(400, 401, 413, 415, 422, 503) },
+        response: { 202: acceptedSchema, ...problemResponses(400, 401, 413, 415, 422, 429, 503) },
       },
       // Read the key before the body: a bad key is the first thing to report.
       preValidation: async (request) => {
@@ -48,9 +51,16 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
       const { type, payload } = request.body;
+      const { tenant } = request;
+      const jobId = encodeJobId(tenant, key);
       const fingerprint = requestFingerprint(type, payload);
-      const outcome = await redis.run(() => enqueueOnce({ tenant: request.tenant, key, type, payload, fingerprint }));
-      request.log.info({ jobId: outcome.stored.jobId, tenant: request.tenant, outcome: outcome.kind }, 'job intake');
+      const outcome = await redis.run(async () => {
+        await admission.admit(tenant, jobId);
+        const result = await enqueueOnce({ jobId, type, payload, fingerprint });
+        if (result.kind === 'created') await admission.created(tenant);
+        return result;
+      });
+      request.log.info({ jobId, tenant, outcome: outcome.kind }, 'job intake');
 
       if (outcome.kind === 'mismatch') {
         throw new ProblemError(

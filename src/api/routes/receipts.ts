@@ -56,7 +56,7 @@ export const receiptsRoutes: FastifyPluginAsyncZod<{
 
       let receipt: Receipt | null;
       for (;;) {
-        const longPoll = deadline > Date.now() && !gone.signal.aborted;
+        const longPoll = deadline > Date.now() && !gone.signal.aborted && !jobEnds.stopped;
         // Listen before reading, so an end between the read and the wait is not missed.
         const waiting = longPoll ? jobEnds.wait(jobId, deadline - Date.now(), gone.signal) : null;
         try {

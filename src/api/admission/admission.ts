@@ -1,0 +1,45 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { ProblemError } from '../errors.js';
+import type { QueueDepthGauge } from './queue-depth.js';
+import type { TenantQuota } from './tenant-quota.js';
+
+const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Decides whether a submission may create a job: refuses new jobs when the
+ * queue is too deep (503) or the tenant's quota is spent (429), but always lets
+ * a replay of an existing key through, so retries keep getting their answer.
+ */
+export function createAdmission(deps: {
+  queue: Queue;
+  connection: Redis;
+  depth: QueueDepthGauge;
+  quota: TenantQuota;
+  maxQueueDepth: number;
+}) {
+  const jobExists = async (jobId: string) => (await deps.connection.exists(deps.queue.toKey(jobId))) === 1;
+
+  return {
+    async admit(tenant: string, jobId: string): Promise<void> {
+      const queueFull = deps.maxQueueDepth > 0 && (await deps.depth.current()) >= deps.maxQueueDepth;
+      const quotaRetryAfter = deps.quota.enabled ? await deps.quota.retryAfter(tenant) : 0;
+      if (!queueFull && quotaRetryAfter === 0) return;
+      if (await jobExists(jobId)) return; // a replay (or a 422): never refused for capacity
+      if (queueFull) {
+        throw new ProblemError('queue-full', `More than ${deps.maxQueueDepth} jobs are waiting; nothing was created.`, {
+          retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,
+        });
+      }
+      throw new ProblemError('quota-exceeded', `Tenant "${tenant}" has used its job quota for this hour.`, {
+        retryAfterSeconds: quotaRetryAfter,
+      });
+    },
+    /** Called once per job actually created. */
+    async created(tenant: string): Promise<void> {
+      if (deps.quota.enabled) await deps.quota.charge(tenant);
+    },
+  };
+}
+
+export type Admission = ReturnType<typeof createAdmission>;

@@ -1,0 +1,48 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startDeployment, type Deployment } from '../helpers/fault-cluster.js';
+import { call, receiptFrom, submitTo } from '../helpers/processes.js';
+
+let deployment: Deployment;
+beforeEach(async () => {
+  deployment = await startDeployment();
+  return () => deployment.stop();
+});
+
+describe('SIGTERM to a worker', () => {
+  it('lets its active job finish, takes no new one, and exits 0', async () => {
+    const api = await deployment.start('web');
+    const worker = await deployment.start('worker');
+    await submitTo(api, 'active', { type: 'sleep', payload: { ms: 1500, result: 'finished' } });
+    await worker.waitForLog((e) => e.msg === 'job started' && e.jobId === 'default~active');
+
+    worker.kill('SIGTERM');
+    await worker.waitForLog((e) => e.msg === 'shutting down');
+    await submitTo(api, 'after-sigterm', { type: 'sleep', payload: { ms: 0 } });
+
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    expect(JSON.parse((await receiptFrom(api, 'active')).body)).toMatchObject({ status: 'succeeded', attempts: 1, result: 'finished' });
+    expect(JSON.parse((await receiptFrom(api, 'after-sigterm')).body)).toMatchObject({ status: 'queued' });
+    expect(worker.logs.filter((e) => e.msg === 'job started' && e.jobId === 'default~after-sigterm')).toEqual([]);
+  });
+});
+
+describe('SIGTERM to an API process', () => {
+  it('answers requests in flight (long-polls at once, with the current state), refuses new connections, and exits 0', async () => {
+    const api = await deployment.start('web');
+    await submitTo(api, 'pending', { type: 'sleep', payload: { ms: 1 } }); // no worker: stays queued
+    const longPoll = receiptFrom(api, 'pending', 25);
+    await api.waitForLog((e) => e.msg === 'incoming request' && String((e.req as { url?: string })?.url).includes('wait=25'));
+
+    const started = Date.now();
+    api.kill('SIGTERM');
+    const answer = await longPoll;
+
+    expect(answer.status).toBe(202);
+    expect(JSON.parse(answer.body)).toMatchObject({ key: 'pending', status: 'queued' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(await api.exited).toEqual({ code: 0, signal: null });
+    const after = await call(`${api.url}/healthz`, { timeoutMs: 2000 });
+    expect(after.status).toBe(0);
+    expect(after.body).toMatch(/ECONNREFUSED|fetch failed/);
+  });
+});

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Config } from '../../src/config.js';
+import { abortableDelay } from '../../src/worker/handlers/abortable-delay.js';
+import { defaultJobTypes } from '../../src/worker/handlers/index.js';
+import { createRegistry, defineJobType } from '../../src/worker/handlers/job-type.js';
+import { receipt, startApi, startWorker, submit, testConfig, type TestApi } from '../helpers/harness.js';
+import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+
+const empty = z.strictObject({});
+const misbehaving = [
+  defineJobType({ type: 'throws-string', description: '', payloadSchema: empty, run: async () => Promise.reject('just a string') }),
+  defineJobType({ type: 'throws-object', description: '', payloadSchema: empty, run: async () => Promise.reject({ code: 42 }) }),
+  defineJobType({ type: 'returns-bigint', description: '', payloadSchema: empty, run: async () => ({ n: 10n }) }),
+  defineJobType({
+    type: 'returns-cycle',
+    description: '',
+    payloadSchema: empty,
+    run: async () => {
+      const node: Record<string, unknown> = {};
+      node.self = node;
+      return node;
+    },
+  }),
+  defineJobType({ type: 'returns-huge', description: '', payloadSchema: empty, run: async () => 'x'.repeat(10_000) }),
+  defineJobType({
+    type: 'ignores-signal',
+    description: '',
+    payloadSchema: empty,
+    timeoutMs: 300,
+    run: () => new Promise(() => {}), // never settles, never looks at its signal
+  }),
+  defineJobType({
+    type: 'honours-signal',
+    description: '',
+    payloadSchema: empty,
+    run: async (_payload, ctx) => abortableDelay(60_000, ctx.signal),
+  }),
+];
+const registry = createRegistry([...defaultJobTypes.values(), ...misbehaving]);
+
+let redis: RedisServer;
+let config: Config;
+let api: TestApi;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  config = testConfig(redis.url, { JOB_ATTEMPTS: '1', MAX_RESULT_BYTES: '1024', JOB_TIMEOUT_MS: '400' });
+  api = await startApi(config, { registry });
+  worker = await startWorker(config, { registry });
+});
+afterAll(async () => {
+  await worker.close();
+  await api.close();
+  await redis.stop();
+});
+
+async function runToEnd(type: string) {
+  const key = `${type}-${Math.random()}`;
+  expect((await submit(api, { key, body: { type, payload: {} } })).statusCode).toBe(202);
+  const res = await receipt(api, key, { wait: 20 });
+  expect(res.statusCode).toBe(200);
+  return res.json();
+}
+
+describe('handlers that misbehave fail their job with a clear error, and the worker goes on', () => {
+  it.each([
+    ['throws-string', /^handler threw a non-Error value: just a string$/],
+    ['throws-object', /^handler threw a non-Error value: \{"code":42\}$/],
+    ['returns-bigint', /^handler returned a result that is not JSON: .*BigInt/],
+    ['returns-cycle', /^handler returned a result that is not JSON: .*circular/i],
+    ['returns-huge', /^handler returned 10002 bytes of result; MAX_RESULT_BYTES is 1024$/],
+    ['ignores-signal', /^job timed out after 300 ms$/],
+    ['honours-signal', /^job timed out after 400 ms$/],
+  ])('%s', async (type, message) => {
+    expect(await runToEnd(type)).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(message) } });
+  });
+
+  it('still runs a well-behaved job after all of them', async () => {
+    const key = 'after-the-storm';
+    await submit(api, { key, body: { type: 'sleep', payload: { ms: 10, result: 'fine' } } });
+    expect((await receipt(api, key, { wait: 20 })).json()).toMatchObject({ status: 'succeeded', result: 'fine' });
+  });
+});
