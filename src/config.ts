@@ -22,7 +22,7 @@ const envSchema = z.object({
   LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
   MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
-  REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1000),
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(800),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(0),
   MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).max(1_000_000_000).default(1_000_000),
   TENANT_JOBS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000_000).default(0),

@@ -7,10 +7,12 @@ import type { Config } from '../config.js';
 import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
+import type { CancelJob } from './cancellation/cancel-job.js';
 import { clientErrorHandler } from './client-error.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
+import { createReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
@@ -26,6 +28,7 @@ export interface AppDeps {
   queue: Queue;
   enqueueOnce: EnqueueOnce;
   admission: Admission;
+  cancelJob: CancelJob;
   redis: RedisGuard;
   /** The fail-fast connection, for the shared rate-limit counters. */
   connection: Redis;
@@ -66,6 +69,7 @@ export async function buildApp(deps: AppDeps) {
   }
 
   const isClosing = deps.isClosing ?? (() => false);
+  const receipts = createReceiptReader({ queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
   // While closing, end each keep-alive connection after its answer: server.close()
   // waits for every connection, and an idle keep-alive one would hold it for 72 s.
   app.addHook('onSend', async (_request, reply) => {
@@ -78,7 +82,8 @@ export async function buildApp(deps: AppDeps) {
     enqueueOnce: deps.enqueueOnce,
     redis: deps.redis,
     admission: deps.admission,
+    receipts,
   });
-  await app.register(receiptsRoutes, { queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
+  await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
   return app;
 }

@@ -8,6 +8,7 @@ import { closeAll } from '../shared/close-all.js';
 import { createAdmission } from './admission/admission.js';
 import { createQueueDepthGauge } from './admission/queue-depth.js';
 import { createTenantQuota } from './admission/tenant-quota.js';
+import { createCancelJob } from './cancellation/cancel-job.js';
 import { createEnqueueOnce } from './idempotency/enqueue-once.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
 import { createRedisGuard } from './redis-guard.js';
@@ -71,6 +72,7 @@ export function openApiServices(
     enqueueOnce,
     jobEnds,
     admission,
+    cancelJob: createCancelJob({ queue, connection, prefix: config.QUEUE_PREFIX }),
     started,
     /** Closes everything, each step even if another fails. */
     close: () =>

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { JOBS_QUEUE } from '../shared/queue-names.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
+import { listenForCancels } from './cancel-requests.js';
 import { createJobRunner } from './run-job.js';
 
 export type WorkerConfig = Pick<
@@ -25,10 +26,15 @@ export type WorkerConfig = Pick<
  */
 export function createWorker(deps: { config: WorkerConfig; connection: Redis; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
+  const cancels = listenForCancels({ connection: deps.connection, prefix: config.QUEUE_PREFIX, logger });
   const runJob = createJobRunner({
     registry: deps.registry,
     limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES },
     logger,
+    // A rerun after a crash may have missed the broadcast: ask the job hash (reruns are rare).
+    canceledBeforeStart: async (job) =>
+      cancels.arrivedEarly(job.id ?? '') ||
+      (job.attemptsStarted > 1 && (await deps.connection.hexists(worker.toKey(job.id ?? ''), 'cx')) === 1),
   });
   const worker = new Worker(JOBS_QUEUE, runJob, {
     connection: deps.connection,
@@ -40,6 +46,7 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
     // the default of 1 would fail a job on a second worker crash.
     maxStalledCount: config.MAX_STALLED_COUNT,
   });
+  cancels.attach(worker);
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died or froze); running it again'));
   worker.on('failed', (job, err) => {
@@ -69,6 +76,7 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
           logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
         }
         await worker.close(outcome === 'grace-over');
+        await cancels.close();
       })();
       return closing;
     },
