@@ -15,7 +15,7 @@ const envSchema = z.object({
   JOB_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
   JOB_BACKOFF_MS: z.coerce.number().int().min(0).max(3_600_000).default(1000),
   JOB_TIMEOUT_MS: z.coerce.number().int().min(0).max(86_400_000).default(0),
-  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(60).max(30 * 86400).default(86400),
+  IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 86400).default(86400),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   MAX_RESULT_BYTES: z.coerce.number().int().min(64).max(64 * 1024 * 1024).default(1024 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),

@@ -1,10 +1,11 @@
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { JOBS_QUEUE } from '../shared/queue-names.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
 import { listenForCancels } from './cancel-requests.js';
+import { startRetentionSweeper } from './retention-sweeper.js';
 import { createJobRunner } from './run-job.js';
 
 export type WorkerConfig = Pick<
@@ -17,6 +18,7 @@ export type WorkerConfig = Pick<
   | 'LOCK_DURATION_MS'
   | 'STALLED_INTERVAL_MS'
   | 'MAX_STALLED_COUNT'
+  | 'IDEMPOTENCY_TTL_SECONDS'
 >;
 
 /**
@@ -47,6 +49,9 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
     maxStalledCount: config.MAX_STALLED_COUNT,
   });
   cancels.attach(worker);
+  const retentionQueue = new Queue(JOBS_QUEUE, { connection: deps.connection, prefix: config.QUEUE_PREFIX });
+  retentionQueue.on('error', (err) => logger.warn({ err }, 'retention queue error'));
+  const sweeper = startRetentionSweeper({ queue: retentionQueue, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, logger });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died or froze); running it again'));
   worker.on('failed', (job, err) => {
@@ -76,6 +81,8 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
           logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
         }
         await worker.close(outcome === 'grace-over');
+        await sweeper.stop();
+        await retentionQueue.close();
         await cancels.close();
       })();
       return closing;
