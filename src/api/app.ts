@@ -11,6 +11,7 @@ import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
 import { queueDashboard } from './admin/queue-dashboard.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
+import type { CancelJob } from './cancellation/cancel-job.js';
 import { clientErrorHandler } from './client-error.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
@@ -19,6 +20,7 @@ import { registerRequestMetrics } from './metrics/request-metrics.js';
 import { registerOpenApi } from './openapi.js';
 import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
 import { isPublicRoute } from './public-routes.js';
+import { createReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
@@ -39,6 +41,7 @@ export interface AppDeps {
   queue: Queue;
   enqueueOnce: EnqueueOnce;
   admission: Admission;
+  cancelJob: CancelJob;
   redis: RedisGuard;
   /** The fail-fast connection, for the shared rate-limit counters. */
   connection: Redis;
@@ -87,6 +90,7 @@ export async function buildApp(deps: AppDeps) {
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
   const isClosing = deps.isClosing ?? (() => false);
+  const receipts = createReceiptReader({ queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
   // While closing, end each keep-alive connection after its answer: server.close()
   // waits for every connection, and an idle keep-alive one would hold it for 72 s.
   app.addHook('onSend', async (_request, reply) => {
@@ -99,8 +103,9 @@ export async function buildApp(deps: AppDeps) {
     enqueueOnce: deps.enqueueOnce,
     redis: deps.redis,
     admission: deps.admission,
+    receipts,
   });
-  await app.register(receiptsRoutes, { queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
+  await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
   await app.register(metricsRoute, { registry: metrics });
   await app.register(receiptPage);
   if (deps.config.ADMIN_TOKEN !== undefined) {

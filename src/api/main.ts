@@ -19,6 +19,7 @@ const app = await buildApp({
   queue: services.queue,
   enqueueOnce: services.enqueueOnce,
   admission: services.admission,
+  cancelJob: services.cancelJob,
   connection: services.connection,
   redis: services.redis,
   jobEnds: services.jobEnds,

@@ -53,6 +53,11 @@ export const problemCatalogue = {
     title: 'Unsupported media type',
     description: 'Send the body as `Content-Type: application/json`.',
   },
+  'job-ended': {
+    status: 409,
+    title: 'Job already ended',
+    description: 'The job has already succeeded or failed, so it cannot be canceled.',
+  },
   'idempotency-key-reused': {
     status: 422,
     title: 'Idempotency-Key reused for a different request',

@@ -8,6 +8,7 @@ import { closeAll } from '../shared/close-all.js';
 import { createAdmission } from './admission/admission.js';
 import { createQueueDepthGauge } from './admission/queue-depth.js';
 import { createTenantQuota } from './admission/tenant-quota.js';
+import { createCancelJob } from './cancellation/cancel-job.js';
 import { createEnqueueOnce } from './idempotency/enqueue-once.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
 import { createRedisGuard } from './redis-guard.js';
@@ -71,6 +72,7 @@ export function openApiServices(
     enqueueOnce,
     jobEnds,
     admission,
+    cancelJob: createCancelJob({ queue, connection, prefix: config.QUEUE_PREFIX }),
     started,
     /** Closes everything, each step even if another fails. */
     close: () =>
@@ -87,12 +89,19 @@ export type ApiServices = ReturnType<typeof openApiServices>;
 
 /**
  * QueueEvents.close() waits for an 'end' event that a reconnecting ioredis
- * client never emits (BullMQ 6.7, see its redis-queue-backend.ts on #4585), so
- * during an outage: start the close (which stops its read loop) without waiting
- * for it, and drop the socket ourselves.
+ * client never emits (BullMQ 6.7, see its redis-queue-backend.ts on #4585), and
+ * Redis may vanish while it waits. Give it QUEUE_EVENTS_CLOSE_MS, then drop the
+ * socket ourselves: the close has already stopped its read loop.
  */
+const QUEUE_EVENTS_CLOSE_MS = 2000;
 async function closeQueueEvents(queueEvents: QueueEvents, connection: Redis): Promise<void> {
-  if (connection.status === 'ready') return queueEvents.close();
-  queueEvents.close().catch(() => {}); // settles never or late; the socket is dropped below
-  connection.disconnect();
+  const closed = queueEvents.close().then(() => true);
+  closed.catch(() => {}); // may settle late or never; the socket is dropped below
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), connection.status === 'ready' ? QUEUE_EVENTS_CLOSE_MS : 0);
+  });
+  const settled = await Promise.race([closed, gaveUp]).catch(() => false);
+  clearTimeout(timer);
+  if (!settled) connection.disconnect();
 }

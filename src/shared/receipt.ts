@@ -1,9 +1,10 @@
 import type { Job, JobState } from 'bullmq';
 import { z } from 'zod';
+import { CANCELED_REASON } from './cancellation.js';
 import { decodeJobId } from './job-id.js';
 import { jsonValueSchema } from './json-value.js';
 
-export const receiptStatusSchema = z.enum(['queued', 'running', 'retrying', 'succeeded', 'failed']);
+export const receiptStatusSchema = z.enum(['queued', 'running', 'retrying', 'succeeded', 'failed', 'canceled']);
 export type ReceiptStatus = z.infer<typeof receiptStatusSchema>;
 
 export const receiptSchema = z.object({
@@ -16,12 +17,16 @@ export const receiptSchema = z.object({
   createdAt: z.iso.datetime(),
   startedAt: z.iso.datetime().optional(),
   finishedAt: z.iso.datetime().optional(),
+  options: z
+    .object({ delayMs: z.number().int().optional(), priority: z.number().int().optional() })
+    .optional()
+    .meta({ description: 'The scheduling the job was submitted with, when any.' }),
   result: jsonValueSchema.optional(),
   error: z.object({ message: z.string() }).optional(),
 });
 export type Receipt = z.infer<typeof receiptSchema>;
 
-const ENDED: ReadonlySet<ReceiptStatus> = new Set(['succeeded', 'failed']);
+const ENDED: ReadonlySet<ReceiptStatus> = new Set(['succeeded', 'failed', 'canceled']);
 
 export function hasEnded(status: ReceiptStatus): boolean {
   return ENDED.has(status);
@@ -33,7 +38,7 @@ export function receiptStatus(job: Job, state: JobState | 'unknown'): ReceiptSta
     case 'completed':
       return 'succeeded';
     case 'failed':
-      return 'failed';
+      return job.failedReason === CANCELED_REASON ? 'canceled' : 'failed';
     case 'active':
       return 'running';
     case 'delayed':
@@ -62,10 +67,19 @@ export function toReceipt(job: Job, state: JobState | 'unknown'): Receipt | null
     progress: (job.progress ?? 0) as Receipt['progress'],
     createdAt: iso(job.timestamp)!,
   };
+  const options = submittedOptions(job);
+  if (options !== undefined) receipt.options = options;
   const startedAt = iso(job.processedOn);
   if (startedAt !== undefined) receipt.startedAt = startedAt;
   if (hasEnded(status)) receipt.finishedAt = iso(job.finishedOn) ?? new Date().toISOString();
   if (status === 'succeeded') receipt.result = (job.returnvalue ?? null) as Receipt['result'];
   if (status === 'failed') receipt.error = { message: job.failedReason || 'failed' };
   return receipt;
+}
+
+function submittedOptions(job: Job): Receipt['options'] {
+  const delayMs = job.opts.delay ?? 0;
+  const priority = job.opts.priority ?? 0;
+  if (delayMs === 0 && priority === 0) return undefined;
+  return { ...(delayMs > 0 ? { delayMs } : {}), ...(priority > 0 ? { priority } : {}) };
 }

@@ -1,6 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
 
@@ -50,7 +51,13 @@ function whenAborted(signal: AbortSignal): Promise<never> {
  * same schema the API used, runs it under a time limit, and returns a result
  * that is known to be storable.
  */
-export function createJobRunner(deps: { registry: JobTypeRegistry; limits: RunJobLimits; logger: Logger }) {
+export function createJobRunner(deps: {
+  registry: JobTypeRegistry;
+  limits: RunJobLimits;
+  logger: Logger;
+  /** True when a cancel for the job came before this run began. */
+  canceledBeforeStart?: (job: Job) => Promise<boolean>;
+}) {
   return async function runJob(job: Job, _token?: string, cancel?: AbortSignal): Promise<unknown> {
     // jobId and tenant tie these lines to the API's `job intake` line for the same job.
     const log = deps.logger.child({
@@ -63,6 +70,7 @@ export function createJobRunner(deps: { registry: JobTypeRegistry; limits: RunJo
     if (jobType === undefined) throw new UnrecoverableError(`no handler for job type "${job.name}"`);
     const parsed = jobType.payloadSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid payload: ${z.prettifyError(parsed.error)}`);
+    if (await deps.canceledBeforeStart?.(job)) throw new UnrecoverableError(CANCELED_REASON);
 
     const timeoutMs = jobType.timeoutMs ?? deps.limits.timeoutMs;
     const signals = [cancel, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
@@ -85,6 +93,10 @@ export function createJobRunner(deps: { registry: JobTypeRegistry; limits: RunJo
       log.info({ durationMs: Date.now() - started }, 'job succeeded');
       return stored;
     } catch (thrown) {
+      if (signal.aborted && signal.reason === CANCELED_REASON) {
+        log.info({ durationMs: Date.now() - started }, 'job canceled');
+        throw new UnrecoverableError(CANCELED_REASON); // no retries for a canceled job
+      }
       const err =
         signal.aborted && thrown === signal.reason && (thrown as Error).name === 'TimeoutError'
           ? new Error(`job timed out after ${timeoutMs} ms`)

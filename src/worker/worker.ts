@@ -1,10 +1,13 @@
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import { JOBS_QUEUE } from '../shared/queue-names.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
+import { listenForCancels } from './cancel-requests.js';
+import { startRetentionSweeper } from './retention-sweeper.js';
 import { createJobRunner } from './run-job.js';
 
 export type WorkerConfig = Pick<
@@ -17,6 +20,7 @@ export type WorkerConfig = Pick<
   | 'LOCK_DURATION_MS'
   | 'STALLED_INTERVAL_MS'
   | 'MAX_STALLED_COUNT'
+  | 'IDEMPOTENCY_TTL_SECONDS'
 >;
 
 /**
@@ -26,10 +30,15 @@ export type WorkerConfig = Pick<
  */
 export function createWorker(deps: { config: WorkerConfig; connection: Redis; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
+  const cancels = listenForCancels({ connection: deps.connection, prefix: config.QUEUE_PREFIX, logger });
   const runJob = createJobRunner({
     registry: deps.registry,
     limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES },
     logger,
+    // A rerun after a crash may have missed the broadcast: ask the job hash (reruns are rare).
+    canceledBeforeStart: async (job) =>
+      cancels.arrivedEarly(job.id ?? '') ||
+      (job.attemptsStarted > 1 && (await deps.connection.hexists(worker.toKey(job.id ?? ''), 'cx')) === 1),
   });
   const worker = new Worker(JOBS_QUEUE, runJob, {
     connection: deps.connection,
@@ -41,6 +50,10 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
     // the default of 1 would fail a job on a second worker crash.
     maxStalledCount: config.MAX_STALLED_COUNT,
   });
+  cancels.attach(worker);
+  const retentionQueue = new Queue(JOBS_QUEUE, { connection: deps.connection, prefix: config.QUEUE_PREFIX });
+  retentionQueue.on('error', (err) => logger.warn({ err }, 'retention queue error'));
+  const sweeper = startRetentionSweeper({ queue: retentionQueue, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, logger });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) =>
     logger.warn({ jobId, tenant: tenantOfJobId(jobId) }, 'job stalled (its worker died or froze); running it again'),
@@ -48,7 +61,7 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
   worker.on('failed', (job, err) => {
     // BullMQ sets finishedOn only on the last failure (attempts spent or an
     // UnrecoverableError); earlier ones are retried.
-    if (job?.finishedOn) {
+    if (job?.finishedOn && job.failedReason !== CANCELED_REASON) {
       logger.warn({ jobId: job.id, tenant: tenantOfJobId(job.id), type: job.name, err }, 'job failed for good');
     }
   });
@@ -76,6 +89,9 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
           logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
         }
         await worker.close(outcome === 'grace-over');
+        await sweeper.stop();
+        await retentionQueue.close();
+        await cancels.close();
       })();
       return closing;
     },

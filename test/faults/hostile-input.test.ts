@@ -40,7 +40,16 @@ const payloadArb = fc.oneof(
 const validSleep = fc.record({ ms: fc.integer({ min: 0, max: 3 }), result: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: ['ms'] });
 const bodyArb = fc.oneof(
   { arbitrary: fc.record({ type: fc.constant('sleep'), payload: validSleep }).map((b) => JSON.stringify(b)), weight: 6 },
-  fc.record({ type: fc.oneof(fc.constantFrom('sleep', 'checksum', '__proto__', 'constructor', ''), fc.jsonValue()), payload: payloadArb }, { requiredKeys: [] }).map((b) => JSON.stringify(b)),
+  fc
+    .record(
+      {
+        type: fc.oneof(fc.constantFrom('sleep', 'checksum', '__proto__', 'constructor', ''), fc.jsonValue()),
+        payload: payloadArb,
+        options: fc.oneof(fc.record({ delayMs: fc.jsonValue(), priority: fc.jsonValue() }, { requiredKeys: [] }), fc.jsonValue()),
+      },
+      { requiredKeys: [] },
+    )
+    .map((b) => JSON.stringify(b)),
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.string({ unit: 'binary', maxLength: 200 }),
   fc.constantFrom('', '{', '{"type":"sleep","payload":{"ms":1},"__proto__":{"a":1}}', '{"constructor":{"prototype":{}}}', 'x'.repeat(5000)),
@@ -69,7 +78,7 @@ describe('hostile input (property-based)', () => {
   it('never answers 5xx to a submission, refuses with problem+json, and creates a job only for a 202', async () => {
     await fc.assert(
       fc.asyncProperty(keyArb, bodyArb, contentTypeArb, authArb, async (key, body, contentType, authorization) => {
-        const headers: Record<string, string> = { 'content-type': contentType, 'idempotency-key': key };
+        const headers: Record<string, string> = { 'content-type': contentType, 'idempotency-key': key, prefer: 'wait=0' };
         if (authorization !== undefined) headers.authorization = authorization;
         let res;
         try {
@@ -95,11 +104,11 @@ describe('hostile input (property-based)', () => {
     expect(await inspector.jobCount()).toBe(created.size);
   });
 
-  it('never answers 5xx to a receipt path, whatever the key or wait', async () => {
+  it('never answers 5xx to a receipt path, whatever the key, wait or method', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), fc.oneof(fc.string({ maxLength: 8 }), fc.integer().map(String)), async (key, wait) => {
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), fc.oneof(fc.string({ maxLength: 8 }), fc.integer().map(String)), fc.constantFrom('GET', 'DELETE'), async (key, wait, method) => {
         const res = await api.app.inject({
-          method: 'GET',
+          method,
           url: `/v1/receipts/${encodeURIComponent(key)}?wait=${encodeURIComponent(wait)}`.slice(0, 2000),
           headers: { authorization: `Bearer ${TOKENS.acme}` },
         });

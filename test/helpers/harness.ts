@@ -46,6 +46,7 @@ export async function startApi(config: Config, options: { registry?: JobTypeRegi
     queue: services.queue,
     enqueueOnce: services.enqueueOnce,
     admission: services.admission,
+    cancelJob: services.cancelJob,
     connection: services.connection,
     redis: services.redis,
     jobEnds: services.jobEnds,

@@ -134,6 +134,25 @@ describe('a worker /metrics', () => {
     }
   });
 
+  it('counts a run stopped by DELETE as canceled, not failed', async () => {
+    const worker = await startObservedWorker(config);
+    try {
+      const before = await scrape(worker.server);
+      await submit(api, { key: 'w-cancel', token, body: { type: 'sleep', payload: { ms: 20_000 } } });
+      await expect.poll(async () => (await receipt(api, 'w-cancel', { token })).json().status, { timeout: 5000, interval: 50 }).toBe('running');
+      const canceled = await api.app.inject({ method: 'DELETE', url: '/v1/receipts/w-cancel', headers: { authorization: `Bearer ${token}` } });
+      expect(canceled.statusCode).toBe(202);
+      expect((await receipt(api, 'w-cancel', { token, wait: 10 })).json().status).toBe('canceled');
+      const after = await scrape(worker.server);
+
+      const runs = (text: string, outcome: string) => sample(text, 'job_intake_job_runs_total', { type: 'sleep', outcome })!;
+      expect(runs(after, 'canceled') - runs(before, 'canceled')).toBe(1);
+      expect(runs(after, 'failed') - runs(before, 'failed')).toBe(0);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('counts a stalled job that it recovers after another worker died mid-run', async () => {
     const quick = { ...config, LOCK_DURATION_MS: 1000 };
     const dying = await startObservedWorker({ ...quick, SHUTDOWN_GRACE_MS: 200 });

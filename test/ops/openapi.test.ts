@@ -83,8 +83,9 @@ describe('the OpenAPI document at /openapi.json', () => {
   });
 
   it('declares each problem the intake and receipt routes can answer', () => {
-    expect(Object.keys(doc.paths['/v1/jobs']!.post!.responses).sort()).toEqual(['202', '400', '401', '413', '415', '422', '429', '500', '503']);
+    expect(Object.keys(doc.paths['/v1/jobs']!.post!.responses).sort()).toEqual(['200', '202', '400', '401', '413', '415', '422', '429', '500', '503']);
     expect(Object.keys(doc.paths['/v1/receipts/{key}']!.get!.responses).sort()).toEqual(['200', '202', '400', '401', '404', '500', '503']);
+    expect(Object.keys(doc.paths['/v1/receipts/{key}']!.delete!.responses).sort()).toEqual(['200', '202', '400', '401', '404', '409', '500', '503']);
     expect(Object.keys(doc.paths['/readyz']!.get!.responses).sort()).toEqual(['200', '500', '503']);
   });
 

@@ -92,6 +92,25 @@ describe('the receipt page at /ui/receipts/{key}', () => {
     }
   });
 
+  it('shows a job canceled while it runs as canceled, and stops there', async () => {
+    await submit(api, { key: 'stop-me', token, body: { type: 'sleep', payload: { ms: 20_000 } } });
+    const page = await browser.newPage();
+    try {
+      await page.goto(`${base}/ui/receipts/stop-me#token=${token}`);
+      await expect.poll(() => page.locator('#status').textContent(), { timeout: 5000 }).toBe('running');
+
+      const res = await api.app.inject({ method: 'DELETE', url: '/v1/receipts/stop-me', headers: { authorization: `Bearer ${token}` } });
+      expect(res.statusCode).toBe(202);
+
+      await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toBe('canceled');
+      expect(await page.locator('#error-section').isVisible()).toBe(true);
+      expect(await page.locator('#result-section').isVisible()).toBe(false);
+      expect(Number(await page.locator('#progress').getAttribute('value'))).toBeLessThan(100);
+    } finally {
+      await page.close();
+    }
+  });
+
   it("shows a failed job's error", async () => {
     await submit(api, { key: 'doomed', token, body: { type: 'sleep', payload: { ms: 0, failAttempts: 9 } } });
     const page = await browser.newPage();

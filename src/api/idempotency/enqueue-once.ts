@@ -22,6 +22,13 @@ export interface EnqueueRequest {
   readonly type: string;
   readonly payload: unknown;
   readonly fingerprint: string;
+  readonly options?: SubmissionOptions;
+}
+
+/** What a client may ask of a job's scheduling (part of the fingerprint). */
+export interface SubmissionOptions {
+  readonly delayMs?: number;
+  readonly priority?: number;
 }
 
 type ClaimReply = [created: number, fingerprint: string, timestamp: string] | null;
@@ -49,7 +56,10 @@ export function createEnqueueOnce(deps: {
     const { jobId } = request;
     const client = await deps.queue.backend.client;
     const multi = client.multi();
-    const job = new Job(deps.queue, request.type, request.payload, { ...deps.jobOptions, jobId }, jobId);
+    const scheduling: JobsOptions = {};
+    if (request.options?.delayMs) scheduling.delay = request.options.delayMs;
+    if (request.options?.priority) scheduling.priority = request.options.priority;
+    const job = new Job(deps.queue, request.type, request.payload, { ...deps.jobOptions, ...scheduling, jobId }, jobId);
     // addJob queues its script on the MULTI synchronously and settles after exec.
     const added = job.addJob(multi as never);
     (multi as unknown as MultiWithClaim)[CLAIM_COMMAND](deps.queue.toKey(jobId), request.fingerprint);

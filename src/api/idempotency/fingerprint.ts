@@ -16,11 +16,13 @@ export function canonicalJson(value: unknown): string {
   return `{${members.join(',')}}`;
 }
 
-/** What makes two submissions "the same request": their type and payload, not their bytes. */
-export function requestFingerprint(type: string, payload: unknown): string {
-  return createHash('sha256')
-    .update(type)
-    .update('\n')
-    .update(canonicalJson(payload))
-    .digest('base64url');
+/**
+ * What makes two submissions "the same request": their type, payload and options,
+ * not their bytes. Without options the fingerprint is what it was before options
+ * existed, so keys stored then still replay.
+ */
+export function requestFingerprint(type: string, payload: unknown, options?: object): string {
+  const hash = createHash('sha256').update(type).update('\n').update(canonicalJson(payload));
+  if (options !== undefined && Object.keys(options).length > 0) hash.update('\n').update(canonicalJson(options));
+  return hash.digest('base64url');
 }

@@ -4,7 +4,8 @@ import { Counter, type Registry } from 'prom-client';
 /**
  * `job_intake_submissions_total{outcome, reason}` for POST /v1/jobs, told from
  * the response alone (the intake handler stays as it is):
- * - 202 → `accepted`, or `replayed` when it carries `Idempotent-Replayed`;
+ * - 202, or 200 (a new job that ended within `Prefer: wait`) → `accepted`, or
+ *   `replayed` when it carries `Idempotent-Replayed`;
  * - problem `idempotency-key-reused` → `mismatched`;
  * - any other problem → `refused`, `reason` = its slug (a fixed catalogue).
  */
@@ -19,7 +20,7 @@ export function createIntakeOutcomes(registry: Registry) {
   for (const outcome of ['accepted', 'replayed', 'mismatched']) counter.inc({ outcome }, 0);
 
   return function countIntake(request: FastifyRequest, reply: FastifyReply): void {
-    if (reply.statusCode === 202) {
+    if (reply.statusCode < 300) {
       const outcome = reply.getHeader('idempotent-replayed') === 'true' ? 'replayed' : 'accepted';
       counter.inc({ outcome });
       return;

@@ -2,6 +2,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { JobTypeRegistry } from '../../worker/handlers/job-type.js';
 import { encodeJobId } from '../../shared/job-id.js';
+import { hasEnded, receiptSchema } from '../../shared/receipt.js';
+import { preferredWaitSeconds } from '../prefer-wait.js';
+import type { ReceiptReader } from '../receipt-reader.js';
 import type { Admission } from '../admission/admission.js';
 import { ProblemError } from '../errors.js';
 import { acceptedBody, acceptedSchema } from '../idempotency/accepted-response.js';
@@ -11,11 +14,21 @@ import { idempotencyKeyHeaderSchema } from '../idempotency/idempotency-key.js';
 import type { RedisGuard } from '../redis-guard.js';
 import { problemResponses } from './problem-responses.js';
 
-/** `{ type, payload }` where the payload schema is the one of that type. */
+const MAX_DELAY_MS = 30 * 86_400_000;
+
+export const submissionOptionsSchema = z
+  .strictObject({
+    delayMs: z.number().int().min(0).max(MAX_DELAY_MS).optional().meta({ description: 'Run no earlier than this many ms from now.' }),
+    // BullMQ's range: 1 is the highest priority; jobs without one run before prioritized ones.
+    priority: z.number().int().min(1).max(2_097_152).optional().meta({ description: '1 (highest) to 2097152.' }),
+  })
+  .meta({ description: 'Scheduling; part of the request fingerprint.' });
+
+/** `{ type, payload, options? }` where the payload schema is the one of that type. */
 export function submissionSchema(registry: JobTypeRegistry) {
   const variants = [...registry.values()].map((jobType) =>
     z
-      .strictObject({ type: z.literal(jobType.type), payload: jobType.payloadSchema })
+      .strictObject({ type: z.literal(jobType.type), payload: jobType.payloadSchema, options: submissionOptionsSchema.optional() })
       .meta({ title: jobType.type, description: jobType.description }),
   );
   const knownTypes = [...registry.keys()].map((type) => JSON.stringify(type)).join(', ');
@@ -30,15 +43,22 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
   enqueueOnce: EnqueueOnce;
   redis: RedisGuard;
   admission: Admission;
-}> = async (app, { registry, enqueueOnce, redis, admission }) => {
+  receipts: ReceiptReader;
+}> = async (app, { registry, enqueueOnce, redis, admission, receipts }) => {
   app.post(
     '/v1/jobs',
     {
       schema: {
         summary: 'Submit a job, once per Idempotency-Key',
-        headers: z.looseObject({ 'idempotency-key': idempotencyKeyHeaderSchema }),
+        headers: z.looseObject({
+          'idempotency-key': idempotencyKeyHeaderSchema,
+          prefer: z
+            .string()
+            .optional()
+            .meta({ description: 'RFC 7240 `wait=N` (N ≤ 30): answer 200 with the final receipt if the job ends within N s.' }),
+        }),
         body: submissionSchema(registry),
-        response: { 202: acceptedSchema, ...problemResponses(400, 401, 413, 415, 422, 429, 503) },
+        response: { 200: receiptSchema, 202: acceptedSchema, ...problemResponses(400, 401, 413, 415, 422, 429, 503) },
       },
       // Read the key before the body: a bad key is the first thing to report.
       preValidation: async (request) => {
@@ -50,13 +70,13 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const key = request.headers['idempotency-key'];
-      const { type, payload } = request.body;
+      const { type, payload, options } = request.body;
       const { tenant } = request;
       const jobId = encodeJobId(tenant, key);
-      const fingerprint = requestFingerprint(type, payload);
+      const fingerprint = requestFingerprint(type, payload, options);
       const outcome = await redis.run(async () => {
         await admission.admit(tenant, jobId);
-        const result = await enqueueOnce({ jobId, type, payload, fingerprint });
+        const result = await enqueueOnce({ jobId, type, payload, fingerprint, options });
         if (result.kind === 'created') await admission.created(tenant);
         return result;
       });
@@ -68,8 +88,19 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
           `Idempotency-Key "${key}" was already used for a different request (type or payload differ). Use a new key for a new request.`,
         );
       }
+      if (outcome.kind === 'replayed') {
+        reply.header('idempotent-replayed', 'true'); // and the original 202, whatever Prefer says
+      } else {
+        const waitSeconds = preferredWaitSeconds(request.headers.prefer);
+        if (waitSeconds > 0) {
+          reply.header('preference-applied', `wait=${waitSeconds}`);
+          const gone = new AbortController();
+          reply.raw.once('close', () => gone.abort());
+          const receipt = await receipts.readWhenEnded(jobId, waitSeconds * 1000, gone.signal);
+          if (receipt !== null && hasEnded(receipt.status)) return reply.code(200).send(receipt);
+        }
+      }
       const body = acceptedBody({ ...outcome.stored, key, type });
-      if (outcome.kind === 'replayed') reply.header('idempotent-replayed', 'true');
       return reply
         .code(202)
         .header('location', body.receiptUrl)

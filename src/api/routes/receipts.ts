@@ -1,32 +1,21 @@
-import type { Queue } from 'bullmq';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { encodeJobId } from '../../shared/job-id.js';
-import { hasEnded, receiptSchema, toReceipt, type Receipt } from '../../shared/receipt.js';
+import { hasEnded, receiptSchema, type Receipt } from '../../shared/receipt.js';
 import { ProblemError } from '../errors.js';
 import { parseIdempotencyKey } from '../idempotency/idempotency-key.js';
-import type { JobEndWaiter } from '../job-end-waiter.js';
+import type { CancelJob } from '../cancellation/cancel-job.js';
+import type { ReceiptReader } from '../receipt-reader.js';
 import type { RedisGuard } from '../redis-guard.js';
 import { problemResponses } from './problem-responses.js';
 
 const MAX_WAIT_SECONDS = 30;
 
-export const receiptsRoutes: FastifyPluginAsyncZod<{
-  queue: Queue;
-  redis: RedisGuard;
-  jobEnds: JobEndWaiter;
-}> = async (app, { queue, redis, jobEnds }) => {
-  async function readReceipt(jobId: string): Promise<Receipt | null> {
-    return redis.run(async () => {
-      // State first, then the hash: states only move forward, so a hash read after
-      // an ended state already holds the result or error (the reverse order could
-      // pair "failed" with a hash read before the failure was written).
-      const state = await queue.getJobState(jobId);
-      const job = await queue.getJob(jobId);
-      return job === undefined ? null : toReceipt(job, state);
-    });
-  }
-
+export const receiptsRoutes: FastifyPluginAsyncZod<{ receipts: ReceiptReader; cancelJob: CancelJob; redis: RedisGuard }> = async (
+  app,
+  { receipts, cancelJob, redis },
+) => {
   app.get(
     '/v1/receipts/:key',
     {
@@ -45,32 +34,49 @@ export const receiptsRoutes: FastifyPluginAsyncZod<{
       },
     },
     async (request, reply) => {
-      const key = parseIdempotencyKey(request.params.key);
-      if (key === null || key !== request.params.key) {
-        throw new ProblemError('invalid-idempotency-key', 'The key in the path must be 1 to 255 visible ASCII characters.');
-      }
-      const jobId = encodeJobId(request.tenant, key);
-      const deadline = Date.now() + request.query.wait * 1000;
+      const key = keyFromPath(request.params.key);
       const gone = new AbortController();
       reply.raw.once('close', () => gone.abort()); // the client went away
+      const receipt = await receipts.readWhenEnded(encodeJobId(request.tenant, key), request.query.wait * 1000, gone.signal);
+      return sendReceipt(reply, receipt, key);
+    },
+  );
 
-      let receipt: Receipt | null;
-      for (;;) {
-        const longPoll = deadline > Date.now() && !gone.signal.aborted && !jobEnds.stopped;
-        // Listen before reading, so an end between the read and the wait is not missed.
-        const waiting = longPoll ? jobEnds.wait(jobId, deadline - Date.now(), gone.signal) : null;
-        try {
-          receipt = await readReceipt(jobId);
-          if (waiting === null || receipt === null || hasEnded(receipt.status)) break;
-          await waiting.ended;
-        } finally {
-          waiting?.cancel();
-        }
+  app.delete(
+    '/v1/receipts/:key',
+    {
+      schema: {
+        summary: 'Cancel a job: a queued one at once, a running one through its abort signal',
+        params: z.object({ key: z.string().meta({ description: 'The Idempotency-Key, URL-encoded.' }) }),
+        response: { 200: receiptSchema, 202: receiptSchema, ...problemResponses(400, 401, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const key = keyFromPath(request.params.key);
+      const jobId = encodeJobId(request.tenant, key);
+      const outcome = await redis.run(() => cancelJob(jobId));
+      request.log.info({ jobId, tenant: request.tenant, outcome }, 'cancel');
+      if (outcome === 'ended') {
+        throw new ProblemError('job-ended', `The job with key "${key}" has already ended; there is nothing to cancel.`);
       }
-
-      if (receipt === null) throw new ProblemError('not-found', `No job with key "${key}" for this tenant.`);
-      if (hasEnded(receipt.status)) return reply.code(200).send(receipt);
-      return reply.code(202).header('retry-after', '1').send(receipt);
+      // 200 once canceled; 202 (running, abort signalled) until its handler stops.
+      return sendReceipt(reply, outcome === 'not-found' ? null : await receipts.read(jobId), key);
     },
   );
 };
+
+/** The key in a receipt path: the raw key, URL-decoded (no quoted form here). */
+export function keyFromPath(raw: string): string {
+  const key = parseIdempotencyKey(raw);
+  if (key === null || key !== raw) {
+    throw new ProblemError('invalid-idempotency-key', 'The key in the path must be 1 to 255 visible ASCII characters.');
+  }
+  return key;
+}
+
+/** 200 once ended, 202 + Retry-After while not, 404 when the tenant has no such key. */
+export function sendReceipt(reply: FastifyReply, receipt: Receipt | null, key: string) {
+  if (receipt === null) throw new ProblemError('not-found', `No job with key "${key}" for this tenant.`);
+  if (hasEnded(receipt.status)) return reply.code(200).send(receipt);
+  return reply.code(202).header('retry-after', '1').send(receipt);
+}

@@ -16,7 +16,7 @@ export const RECEIPT_PAGE_HTML = `<!doctype html>
   dt { color: #59636e; }
   pre { background: #f6f8fa; padding: .75rem; overflow: auto; }
   [data-status="succeeded"] { color: #1a7f37; }
-  [data-status="failed"] { color: #b42318; }
+  [data-status="failed"], [data-status="canceled"] { color: #b42318; }
   input, button { font: inherit; padding: .3rem .5rem; }
 </style>
 </head>

@@ -3,7 +3,7 @@
  *
  * It polls GET /v1/receipts/{key} every POLL_MS while the job is queued or
  * running (progress changes do not end a long-poll, so plain polling is what
- * moves the bar) and stops once the job has ended.
+ * moves the bar) and stops once the job has ended (succeeded, failed, canceled).
  *
  * Auth: with API_KEYS on, the page needs the caller's token. It takes it from the
  * URL *fragment* (`#token=...`, which browsers never send to a server, so it is in
@@ -14,6 +14,7 @@
 export const RECEIPT_PAGE_SCRIPT = `'use strict';
 (() => {
   const POLL_MS = 500;
+  const ENDED = ['succeeded', 'failed', 'canceled'];
   const TOKEN_KEY = 'job-intake-token';
   const $ = (id) => document.getElementById(id);
   const key = decodeURIComponent(location.pathname.replace(/^\\/ui\\/receipts\\//, ''));
@@ -45,8 +46,8 @@ export const RECEIPT_PAGE_SCRIPT = `'use strict';
       $('result').textContent = JSON.stringify(receipt.result, null, 2);
       $('result-section').hidden = false;
     }
-    if (receipt.status === 'failed') {
-      $('error').textContent = receipt.error ? receipt.error.message : 'failed';
+    if (receipt.status === 'failed' || receipt.status === 'canceled') {
+      $('error').textContent = receipt.error ? receipt.error.message : receipt.status;
       $('error-section').hidden = false;
     }
   }
@@ -82,7 +83,7 @@ export const RECEIPT_PAGE_SCRIPT = `'use strict';
     show('');
     const receipt = await response.json();
     render(receipt);
-    if (receipt.status !== 'succeeded' && receipt.status !== 'failed') later(POLL_MS);
+    if (!ENDED.includes(receipt.status)) later(POLL_MS);
   }
 
   $('login').addEventListener('submit', (event) => {

@@ -1,9 +1,11 @@
 import type { Job, Worker } from 'bullmq';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { CANCELED_REASON } from '../../shared/cancellation.js';
 import type { JobTypeRegistry } from '../handlers/job-type.js';
 
 /** From a blink to an hour: job types range from no-ops to long batch work. */
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+const OUTCOMES = ['succeeded', 'retrying', 'failed', 'canceled'] as const;
 
 /**
  * Job metrics of one worker process, from BullMQ's worker events (emitted after
@@ -11,7 +13,8 @@ const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
  * - `job_intake_job_runs_total{type, outcome}` and
  *   `job_intake_job_run_duration_seconds{type, outcome}`, where outcome is the
  *   job's status after the run, as a receipt tells it: `succeeded`, `retrying`
- *   (the run failed, another attempt will follow) or `failed` (for good);
+ *   (the run failed, another attempt will follow), `failed` (for good) or
+ *   `canceled` (a DELETE stopped it while it ran);
  * - `job_intake_stalled_jobs_recovered_total`: jobs whose worker died or froze,
  *   found by this worker's stall check and put back in line.
  * `type` is bounded by the registry: a name it does not know counts as `unknown`.
@@ -20,7 +23,7 @@ export function observeJobMetrics(registry: Registry, deps: { worker: Worker; jo
   const labelNames = ['type', 'outcome'] as const;
   const runs = new Counter({
     name: 'job_intake_job_runs_total',
-    help: 'Job runs by type and the status they left the job in (succeeded, retrying, failed).',
+    help: 'Job runs by type and the status they left the job in (succeeded, retrying, failed, canceled).',
     labelNames,
     registers: [registry],
   });
@@ -39,10 +42,10 @@ export function observeJobMetrics(registry: Registry, deps: { worker: Worker; jo
   // Start every series at 0, so rate() and alerts see the first event.
   stalled.inc(0);
   for (const type of deps.jobTypes.keys()) {
-    for (const outcome of ['succeeded', 'retrying', 'failed']) runs.inc({ type, outcome }, 0);
+    for (const outcome of OUTCOMES) runs.inc({ type, outcome }, 0);
   }
 
-  const record = (job: Job, outcome: 'succeeded' | 'retrying' | 'failed') => {
+  const record = (job: Job, outcome: (typeof OUTCOMES)[number]) => {
     const labels = { type: deps.jobTypes.has(job.name) ? job.name : 'unknown', outcome };
     runs.inc(labels);
     if (job.processedOn) duration.observe(labels, Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
@@ -51,7 +54,9 @@ export function observeJobMetrics(registry: Registry, deps: { worker: Worker; jo
   deps.worker.on('failed', (job) => {
     // BullMQ sets finishedOn only when the job has failed for good (attempts
     // spent, or an UnrecoverableError); a run that will be retried has none.
-    if (job) record(job, job.finishedOn ? 'failed' : 'retrying');
+    if (job === undefined) return;
+    if (!job.finishedOn) record(job, 'retrying');
+    else record(job, job.failedReason === CANCELED_REASON ? 'canceled' : 'failed');
   });
   deps.worker.on('stalled', () => stalled.inc());
 }

@@ -1,0 +1,48 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CANCELED_REASON, cancelChannel } from '../../shared/cancellation.js';
+import { cancelJobScript } from './cancel-job-script.js';
+
+const COMMAND = 'jobIntakeCancelJob';
+
+export type CancelOutcome = 'canceled' | 'cancel-requested' | 'already-canceled' | 'ended' | 'not-found';
+
+const OUTCOMES: Record<number, CancelOutcome> = {
+  1: 'canceled',
+  2: 'cancel-requested',
+  3: 'already-canceled',
+  0: 'ended',
+  [-1]: 'not-found',
+};
+
+type WithCancelCommand = {
+  [COMMAND](...args: Array<string | number>): Promise<number>;
+};
+
+/** Cancels a job in one atomic step (see cancel-job-script.ts for every case). */
+export function createCancelJob(deps: { queue: Queue; connection: Redis; prefix: string }) {
+  deps.connection.defineCommand(COMMAND, { numberOfKeys: 8, lua: cancelJobScript });
+  const keys = deps.queue.keys;
+
+  return async function cancelJob(jobId: string): Promise<CancelOutcome> {
+    const code = await (deps.connection as unknown as WithCancelCommand)[COMMAND](
+      keys.wait!,
+      keys.paused!,
+      keys.prioritized!,
+      keys.delayed!,
+      keys.active!,
+      keys.failed!,
+      deps.queue.toKey(jobId),
+      keys.events!,
+      jobId,
+      Date.now(),
+      CANCELED_REASON,
+      cancelChannel(deps.prefix),
+    );
+    const outcome = OUTCOMES[code];
+    if (outcome === undefined) throw new Error(`cancel script answered ${code}`);
+    return outcome;
+  };
+}
+
+export type CancelJob = ReturnType<typeof createCancelJob>;

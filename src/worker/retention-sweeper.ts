@@ -1,0 +1,42 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+
+const BATCH = 1000;
+const MAX_INTERVAL_MS = 60_000;
+
+/**
+ * Removes finished jobs once IDEMPOTENCY_TTL_SECONDS have passed since they
+ * ended. BullMQ's own age retention runs only when another job finishes, so in
+ * a quiet queue an expired key would stay used indefinitely; this sweep makes
+ * "the key is free again" happen within a minute of the window's end.
+ */
+export function startRetentionSweeper(deps: { queue: Queue; ttlSeconds: number; logger: Logger }) {
+  const graceMs = deps.ttlSeconds * 1000;
+  const intervalMs = Math.min(graceMs, MAX_INTERVAL_MS);
+  let sweeping: Promise<void> | null = null;
+
+  const sweep = async () => {
+    for (const state of ['completed', 'failed'] as const) {
+      let removed: string[];
+      do {
+        removed = await deps.queue.clean(graceMs, BATCH, state);
+        if (removed.length > 0) deps.logger.info({ state, removed: removed.length }, 'expired jobs removed; their keys are free again');
+      } while (removed.length === BATCH);
+    }
+  };
+  const timer = setInterval(() => {
+    sweeping ??= sweep()
+      .catch((err: unknown) => deps.logger.warn({ err }, 'retention sweep failed; BullMQ still removes expired jobs lazily'))
+      .finally(() => {
+        sweeping = null;
+      });
+  }, intervalMs);
+  timer.unref();
+
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sweeping;
+    },
+  };
+}
