@@ -4,25 +4,38 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
+import { metricsRoute } from '../shared/metrics/metrics-route.js';
+import { registerRedisUpGauge } from '../shared/metrics/redis-up-gauge.js';
 import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
+import { queueDashboard } from './admin/queue-dashboard.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
 import type { CancelJob } from './cancellation/cancel-job.js';
 import { clientErrorHandler } from './client-error.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
+import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
+import { registerRequestMetrics } from './metrics/request-metrics.js';
+import { registerOpenApi } from './openapi.js';
 import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
+import { isPublicRoute } from './public-routes.js';
 import { createReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
+import { requestLogController } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { problemsRoutes } from './routes/problems.js';
 import { receiptsRoutes } from './routes/receipts.js';
+import { receiptPage } from './ui/receipt-page.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'API_KEYS' | 'MAX_BODY_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'QUEUE_PREFIX'>;
+  config: Pick<
+    Config,
+    'API_KEYS' | 'MAX_BODY_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'QUEUE_PREFIX' | 'REDIS_TIMEOUT_MS' | 'ADMIN_TOKEN'
+  >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
   queue: Queue;
@@ -35,10 +48,9 @@ export interface AppDeps {
   jobEnds: JobEndWaiter;
   /** True once shutdown has begun (readiness turns false). */
   isClosing?: () => boolean;
+  /** Adds Node's process metrics to /metrics; main.ts turns it on, tests leave it off. */
+  processMetrics?: boolean;
 }
-
-/** Paths anyone may call, with or without a token. */
-const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/problems/:slug']);
 
 /** Builds the HTTP API without listening: main.ts listens, tests use inject(). */
 export async function buildApp(deps: AppDeps) {
@@ -46,6 +58,7 @@ export async function buildApp(deps: AppDeps) {
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.MAX_BODY_BYTES,
     ...requestIdOptions,
+    logController: requestLogController(),
     // A request arriving while we shut down gets 503 (with Connection: close).
     return503OnClosing: true,
     clientErrorHandler,
@@ -57,17 +70,25 @@ export async function buildApp(deps: AppDeps) {
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  app.decorateRequest('problemSlug', null);
   registerRequestId(app);
-  registerAuth(app, deps.config.API_KEYS, PUBLIC_PATHS);
+  registerAuth(app, deps.config.API_KEYS, isPublicRoute);
   if (deps.config.RATE_LIMIT_PER_MINUTE > 0) {
     await registerRateLimit(app, {
       connection: deps.connection,
       perMinute: deps.config.RATE_LIMIT_PER_MINUTE,
       prefix: deps.config.QUEUE_PREFIX,
-      exempt: PUBLIC_PATHS,
+      isExempt: isPublicRoute,
     });
   }
 
+  // One registry per app, so tests can build several side by side.
+  const metrics = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
+  registerRequestMetrics(app, metrics);
+  registerQueueDepthGauge(metrics, { queue: deps.queue, redis: deps.redis });
+  registerRedisUpGauge(metrics, () => deps.redis.ping(), deps.config.REDIS_TIMEOUT_MS);
+
+  await registerOpenApi(app); // before the routes: it collects them as they are added
   const isClosing = deps.isClosing ?? (() => false);
   const receipts = createReceiptReader({ queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
   // While closing, end each keep-alive connection after its answer: server.close()
@@ -85,5 +106,10 @@ export async function buildApp(deps: AppDeps) {
     receipts,
   });
   await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
+  await app.register(metricsRoute, { registry: metrics });
+  await app.register(receiptPage);
+  if (deps.config.ADMIN_TOKEN !== undefined) {
+    await app.register(queueDashboard, { queue: deps.queue, adminToken: deps.config.ADMIN_TOKEN });
+  }
   return app;
 }

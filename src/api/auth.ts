@@ -26,11 +26,11 @@ function tenantOf(request: FastifyRequest, apiKeys: ApiKeys): string {
  * Sets `request.tenant` before the body is read, so an unauthenticated caller
  * costs no body parsing. `apiKeys: null` turns auth off.
  */
-export function registerAuth(app: FastifyInstance, apiKeys: ApiKeys | null, publicPaths: ReadonlySet<string>) {
+export function registerAuth(app: FastifyInstance, apiKeys: ApiKeys | null, isPublic: (route: string | undefined) => boolean) {
   app.decorateRequest('tenant', DEFAULT_TENANT);
   if (apiKeys === null) return;
   app.addHook('onRequest', async (request) => {
-    if (publicPaths.has(request.routeOptions.url ?? '')) return;
+    if (isPublic(request.routeOptions.url)) return;
     request.tenant = tenantOf(request, apiKeys);
   });
 }

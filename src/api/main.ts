@@ -24,10 +24,14 @@ const app = await buildApp({
   redis: services.redis,
   jobEnds: services.jobEnds,
   isClosing: () => closing,
+  processMetrics: true,
 });
 
 await app.listen({ port: config.PORT, host: config.HOST });
-logger.info({ auth: config.API_KEYS === null ? 'off' : 'on' }, 'api listening');
+logger.info(
+  { auth: config.API_KEYS === null ? 'off' : 'on', dashboard: config.ADMIN_TOKEN === undefined ? 'off' : '/admin/queues' },
+  'api listening',
+);
 
 exitOnSignals({
   logger,

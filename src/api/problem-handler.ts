@@ -4,6 +4,13 @@ import { ProblemError, redisUnavailable, type FieldProblem } from './errors.js';
 import { problemCatalogue, problemTypeUri, type ProblemSlug } from './problems.js';
 import { isRedisOutage } from './redis-guard.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The problem this request was answered with, if any (for metrics); null otherwise. */
+    problemSlug: ProblemSlug | null;
+  }
+}
+
 /** Fastify's own errors, by code, mapped to our catalogue. */
 const FASTIFY_CODES: Record<string, ProblemSlug> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
@@ -50,6 +57,7 @@ export function problemBody(problem: ProblemError, request: FastifyRequest) {
 }
 
 export function sendProblem(problem: ProblemError, request: FastifyRequest, reply: FastifyReply) {
+  request.problemSlug = problem.slug;
   if (problem.extra.retryAfterSeconds !== undefined) {
     reply.header('retry-after', String(problem.extra.retryAfterSeconds));
   }
@@ -67,7 +75,7 @@ export function problemErrorHandler(err: FastifyError | Error, request: FastifyR
   if (problem.status >= 500) {
     request.log.error({ err: problem.slug === 'internal-error' ? err : problem }, problem.detail);
   } else {
-    request.log.info({ problem: problem.slug, detail: problem.detail }, 'request refused');
+    request.log.info({ problem: problem.slug, detail: problem.detail, tenant: request.tenant }, 'request refused');
   }
   return sendProblem(problem, request, reply);
 }

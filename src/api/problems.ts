@@ -28,6 +28,11 @@ export const problemCatalogue = {
     title: 'Unauthorized',
     description: 'Send `Authorization: Bearer <token>` with a token from API_KEYS.',
   },
+  forbidden: {
+    status: 403,
+    title: 'Forbidden',
+    description: 'The dashboard does not offer this action: it would bypass the intake (adding or editing jobs) or erase every idempotency record (obliterate).',
+  },
   'not-found': {
     status: 404,
     title: 'Not found',

@@ -9,7 +9,13 @@ import { ProblemError } from './errors.js';
  */
 export async function registerRateLimit(
   app: FastifyInstance,
-  options: { connection: Redis; perMinute: number; prefix: string; exempt: ReadonlySet<string> },
+  options: {
+    connection: Redis;
+    perMinute: number;
+    prefix: string;
+    /** Routes outside any tenant's budget (health, docs, metrics, dashboard): see public-routes.ts. */
+    isExempt: (route: string | undefined) => boolean;
+  },
 ) {
   await app.register(rateLimit, {
     max: options.perMinute,
@@ -17,7 +23,7 @@ export async function registerRateLimit(
     redis: options.connection,
     nameSpace: `${options.prefix}:ratelimit:`,
     keyGenerator: (request) => request.tenant,
-    allowList: (request) => options.exempt.has(request.routeOptions.url ?? ''),
+    allowList: (request) => options.isExempt(request.routeOptions.url),
     // Redis down: an error (503 from our handler), never a silent pass.
     skipOnError: false,
     errorResponseBuilder: (_request, context) =>

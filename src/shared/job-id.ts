@@ -20,3 +20,13 @@ export function decodeJobId(jobId: string): { tenant: string; key: string } {
   if (separator < 1) throw new Error(`not a job-intake job id: ${jobId}`);
   return { tenant: decodeURIComponent(jobId.slice(0, separator)), key: decodeURIComponent(jobId.slice(separator + 1)) };
 }
+
+/** The tenant a job belongs to, for log lines; undefined for an id job-intake did not make. */
+export function tenantOfJobId(jobId: string | undefined): string | undefined {
+  if (jobId === undefined) return undefined;
+  try {
+    return decodeJobId(jobId).tenant;
+  } catch {
+    return undefined; // e.g. a job added by hand on the dashboard: log it without a tenant
+  }
+}

@@ -1,16 +1,26 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 
-/** Never let credentials reach a log line. */
+/**
+ * Never let credentials reach a log line: API tokens travel in `authorization`,
+ * the dashboard's session in `cookie` / `set-cookie`.
+ */
 export const REDACT_PATHS = [
   'req.headers.authorization',
+  'req.headers.cookie',
   'req.headers["x-admin-token"]',
+  'res.headers["set-cookie"]',
   'headers.authorization',
+  'headers.cookie',
   'authorization',
+  'cookie',
   'token',
   '*.token',
 ];
 
-/** JSON to stdout; pretty only when a person watches a terminal in development. */
+/**
+ * JSON to stdout; pretty only when a person watches a terminal in development.
+ * `destination` lets a test read the lines the service writes.
+ */
 export function createLogger(
   options: { level: string; name: string; pretty?: boolean },
   destination?: DestinationStream,

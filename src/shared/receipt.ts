@@ -2,6 +2,7 @@ import type { Job, JobState } from 'bullmq';
 import { z } from 'zod';
 import { CANCELED_REASON } from './cancellation.js';
 import { decodeJobId } from './job-id.js';
+import { jsonValueSchema } from './json-value.js';
 
 export const receiptStatusSchema = z.enum(['queued', 'running', 'retrying', 'succeeded', 'failed', 'canceled']);
 export type ReceiptStatus = z.infer<typeof receiptStatusSchema>;
@@ -12,7 +13,7 @@ export const receiptSchema = z.object({
   type: z.string(),
   status: receiptStatusSchema,
   attempts: z.number().int().meta({ description: 'Runs started so far, including ones cut short by a crash.' }),
-  progress: z.json().meta({ description: 'Last progress the handler reported (0..100).' }),
+  progress: jsonValueSchema.meta({ description: 'Last progress the handler reported (0..100).' }),
   createdAt: z.iso.datetime(),
   startedAt: z.iso.datetime().optional(),
   finishedAt: z.iso.datetime().optional(),
@@ -20,7 +21,7 @@ export const receiptSchema = z.object({
     .object({ delayMs: z.number().int().optional(), priority: z.number().int().optional() })
     .optional()
     .meta({ description: 'The scheduling the job was submitted with, when any.' }),
-  result: z.json().optional(),
+  result: jsonValueSchema.optional(),
   error: z.object({ message: z.string() }).optional(),
 });
 export type Receipt = z.infer<typeof receiptSchema>;

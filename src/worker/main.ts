@@ -1,19 +1,35 @@
 import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../shared/logger.js';
 import { closeAll } from '../shared/close-all.js';
+import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
 import { closeRedis, connectRedis, patientRedisOptions } from '../shared/redis.js';
 import { checkRedisPolicy } from '../shared/redis-policy.js';
 import { exitOnSignals } from '../shared/signals.js';
 import { defaultJobTypes } from './handlers/index.js';
+import { buildMetricsServer } from './metrics-server.js';
+import { registerWorkerMetrics } from './metrics/worker-metrics.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfigOrExit(process.env, 'job-intake worker');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'job-intake-worker' });
+
+// Listen before taking any job: a METRICS_PORT already in use stops the process
+// here, not with a job half done.
+const registry = createMetricsRegistry({ processMetrics: true });
+const metricsServer = await buildMetricsServer({ registry, logger });
+await metricsServer.listen({ port: config.METRICS_PORT, host: config.HOST });
+
 const connection = connectRedis(config.REDIS_URL, patientRedisOptions(), 'job-intake:worker');
 // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
 connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
 
 const worker = createWorker({ config, connection, registry: defaultJobTypes, logger });
+registerWorkerMetrics(registry, {
+  worker: worker.worker,
+  connection,
+  jobTypes: defaultJobTypes,
+  redisTimeoutMs: config.REDIS_TIMEOUT_MS,
+});
 void worker.worker.waitUntilReady().then(async () => {
   logger.info('worker ready');
   await checkRedisPolicy(connection, logger);
@@ -23,9 +39,11 @@ logger.info({ concurrency: config.WORKER_CONCURRENCY, types: [...defaultJobTypes
 exitOnSignals({
   logger,
   graceMs: config.SHUTDOWN_GRACE_MS,
+  // Metrics stay up while active jobs finish, so the last runs are still scraped.
   shutdown: async () => {
     await closeAll([
       ['worker', () => worker.close()],
+      ['metrics server', () => metricsServer.close()],
       ['redis', () => closeRedis(connection)],
     ]);
   },

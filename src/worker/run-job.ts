@@ -2,6 +2,7 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { CANCELED_REASON } from '../shared/cancellation.js';
+import { tenantOfJobId } from '../shared/job-id.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
 
 export interface RunJobLimits {
@@ -58,7 +59,13 @@ export function createJobRunner(deps: {
   canceledBeforeStart?: (job: Job) => Promise<boolean>;
 }) {
   return async function runJob(job: Job, _token?: string, cancel?: AbortSignal): Promise<unknown> {
-    const log = deps.logger.child({ jobId: job.id, type: job.name, attempt: job.attemptsStarted });
+    // jobId and tenant tie these lines to the API's `job intake` line for the same job.
+    const log = deps.logger.child({
+      jobId: job.id,
+      tenant: tenantOfJobId(job.id),
+      type: job.name,
+      attempt: job.attemptsStarted,
+    });
     const jobType = deps.registry.get(job.name);
     if (jobType === undefined) throw new UnrecoverableError(`no handler for job type "${job.name}"`);
     const parsed = jobType.payloadSchema.safeParse(job.data);

@@ -2,6 +2,8 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { CANCELED_REASON } from '../shared/cancellation.js';
+import { tenantOfJobId } from '../shared/job-id.js';
 import { JOBS_QUEUE } from '../shared/queue-names.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
 import { listenForCancels } from './cancel-requests.js';
@@ -53,9 +55,15 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
   retentionQueue.on('error', (err) => logger.warn({ err }, 'retention queue error'));
   const sweeper = startRetentionSweeper({ queue: retentionQueue, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, logger });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
-  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled (its worker died or froze); running it again'));
+  worker.on('stalled', (jobId) =>
+    logger.warn({ jobId, tenant: tenantOfJobId(jobId) }, 'job stalled (its worker died or froze); running it again'),
+  );
   worker.on('failed', (job, err) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) logger.warn({ jobId: job.id, err }, 'job failed for good');
+    // BullMQ sets finishedOn only on the last failure (attempts spent or an
+    // UnrecoverableError); earlier ones are retried.
+    if (job?.finishedOn && job.failedReason !== CANCELED_REASON) {
+      logger.warn({ jobId: job.id, tenant: tenantOfJobId(job.id), type: job.name, err }, 'job failed for good');
+    }
   });
 
   let closing: Promise<void> | undefined;

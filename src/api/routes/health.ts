@@ -12,7 +12,13 @@ export const healthRoutes: FastifyPluginAsyncZod<{ redis: RedisGuard; isClosing:
 ) => {
   app.get(
     '/healthz',
-    { schema: { summary: 'Liveness: the process is up (never touches Redis)', response: { 200: statusSchema } } },
+    {
+      schema: {
+        summary: 'Liveness: the process is up (never touches Redis)',
+        security: [],
+        response: { 200: statusSchema, ...problemResponses() },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
 
@@ -21,6 +27,7 @@ export const healthRoutes: FastifyPluginAsyncZod<{ redis: RedisGuard; isClosing:
     {
       schema: {
         summary: 'Readiness: Redis answers and the process is not shutting down',
+        security: [],
         response: { 200: statusSchema, ...problemResponses(503) },
       },
     },

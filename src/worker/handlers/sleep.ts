@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonValueSchema } from '../../shared/json-value.js';
 import { abortableDelay } from './abortable-delay.js';
 import { defineJobType } from './job-type.js';
 
@@ -7,7 +8,7 @@ const MIN_PROGRESS_INTERVAL_MS = 100;
 
 export const sleepPayloadSchema = z.strictObject({
   ms: z.number().int().min(0).max(600_000).meta({ description: 'How long to wait.' }),
-  result: z.json().optional().meta({ description: 'Returned as the job result.' }),
+  result: jsonValueSchema.optional().meta({ description: 'Returned as the job result.' }),
   failAttempts: z
     .number().int().min(0).max(10).default(0)
     .meta({ description: 'Fail this many attempts first (to try retries).' }),

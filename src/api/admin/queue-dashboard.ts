@@ -1,0 +1,92 @@
+import cookie from '@fastify/cookie';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { Queue } from 'bullmq';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemError } from '../errors.js';
+import { sendProblem } from '../problem-handler.js';
+import { ADMIN_COOKIE, createAdminSession } from './admin-session.js';
+import { loginPage } from './login-page.js';
+
+export const DASHBOARD_PATH = '/admin/queues';
+const SESSION_SECONDS = 8 * 3600;
+
+/**
+ * bull-board actions the dashboard refuses, by route pattern. Adding a job or
+ * editing its data behind the intake's back would leave a job whose stored
+ * fingerprint (or lack of one) no longer matches its payload, so a retried key
+ * could be replayed onto a different request; obliterate erases every job and
+ * so every idempotency record at once. Retry, promote, remove and clean stay.
+ */
+const REFUSED_ACTIONS = new Set([
+  `POST ${DASHBOARD_PATH}/api/queues/:queueName/add`,
+  `PATCH ${DASHBOARD_PATH}/api/queues/:queueName/:jobId/update-data`,
+  `PUT ${DASHBOARD_PATH}/api/queues/:queueName/obliterate`,
+]);
+
+function sendHtml(reply: FastifyReply, status: number, html: string) {
+  return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
+}
+
+const prefersHtml = (request: FastifyRequest) => (request.headers.accept ?? '').includes('text/html');
+
+/**
+ * bull-board at /admin/queues (see, retry, clean jobs), behind ADMIN_TOKEN:
+ * `Authorization: Bearer <ADMIN_TOKEN>`, or the cookie POST /admin/login sets
+ * (HttpOnly, SameSite=Strict so another site cannot drive the dashboard's
+ * retry/clean actions, Path=/admin, 8 hours). Without either: 401, with the login
+ * form for a browser and problem+json for anything else.
+ */
+export const queueDashboard: FastifyPluginAsync<{ queue: Queue; adminToken: string }> = async (app, options) => {
+  const session = createAdminSession(options.adminToken);
+  await app.register(cookie); // scoped to the dashboard: no cookie parsing on the API's hot path
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.get('/admin/login', { schema: { hide: true } }, (_request, reply) => sendHtml(reply, 200, loginPage({ failed: false })));
+
+  app.post('/admin/login', { schema: { hide: true } }, (request, reply) => {
+    const token = (request.body as Record<string, string> | undefined)?.token;
+    if (!session.isAdminToken(token)) {
+      request.log.warn('dashboard login refused: wrong admin token');
+      return sendHtml(reply, 401, loginPage({ failed: true }));
+    }
+    request.log.info('dashboard login');
+    reply.setCookie(ADMIN_COOKIE, session.cookieValue, {
+      path: '/admin',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: request.protocol === 'https',
+      maxAge: SESSION_SECONDS,
+    });
+    return reply.redirect(DASHBOARD_PATH, 303);
+  });
+
+  app.post('/admin/logout', { schema: { hide: true } }, (_request, reply) => {
+    reply.clearCookie(ADMIN_COOKIE, { path: '/admin' });
+    return reply.redirect('/admin/login', 303);
+  });
+
+  await app.register(async (board) => {
+    board.addHook('onRequest', async (request, reply) => {
+      if (!session.isAdmin(request)) {
+        if (prefersHtml(request)) return sendHtml(reply, 401, loginPage({ failed: false }));
+        const detail = 'The dashboard needs the admin token (Bearer ADMIN_TOKEN, or sign in at /admin/login).';
+        return sendProblem(new ProblemError('unauthorized', detail), request, reply);
+      }
+      if (REFUSED_ACTIONS.has(`${request.method} ${request.routeOptions.url}`)) {
+        request.log.warn({ action: request.routeOptions.url }, 'dashboard action refused');
+        return sendProblem(new ProblemError('forbidden', 'The dashboard does not offer this action.'), request, reply);
+      }
+    });
+    const serverAdapter = new FastifyAdapter().setBasePath(DASHBOARD_PATH);
+    createBullBoard({
+      queues: [new BullMQAdapter(options.queue)],
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'job-intake' } },
+    });
+    await board.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
+  });
+};

@@ -1,0 +1,30 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Registry } from 'prom-client';
+import { z } from 'zod';
+
+/**
+ * GET /metrics in Prometheus' text format. Gauges that read Redis (queue depth,
+ * Redis availability) collect at scrape time, so a scrape costs one round trip
+ * each and requests cost nothing.
+ */
+export const metricsRoute: FastifyPluginAsync<{ registry: Registry }> = async (app, { registry }) => {
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        summary: 'Prometheus metrics of this process',
+        security: [],
+        response: {
+          200: {
+            description: 'Prometheus text exposition format 0.0.4.',
+            content: { 'text/plain': { schema: z.string() } },
+          },
+        },
+      },
+    },
+    async (_request, reply) => {
+      const text = await registry.metrics();
+      return reply.type(registry.contentType).send(text);
+    },
+  );
+};

@@ -1,0 +1,27 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { registerRedisUpGauge } from '../../shared/metrics/redis-up-gauge.js';
+import type { JobTypeRegistry } from '../handlers/job-type.js';
+import { observeJobMetrics } from './job-metrics.js';
+
+/** Adds everything a worker process reports on /metrics to `registry` (one per worker). */
+export function registerWorkerMetrics(
+  registry: Registry,
+  deps: {
+    worker: Worker;
+    connection: Redis;
+    jobTypes: JobTypeRegistry;
+    /** How long a scrape waits for Redis to answer PING before reporting it down. */
+    redisTimeoutMs: number;
+  },
+): void {
+  observeJobMetrics(registry, { worker: deps.worker, jobTypes: deps.jobTypes });
+  // The worker's connection queues commands while disconnected (it waits out
+  // outages), so only PING when connected: a queued PING would only time out.
+  registerRedisUpGauge(
+    registry,
+    () => (deps.connection.status === 'ready' ? deps.connection.ping() : Promise.reject(new Error('not connected'))),
+    deps.redisTimeoutMs,
+  );
+}

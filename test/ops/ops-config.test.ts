@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('the operations settings', () => {
+  it('serve worker metrics on 9464 and keep the dashboard off by default', () => {
+    const config = loadConfig({});
+
+    expect(config.METRICS_PORT).toBe(9464);
+    expect(config.ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('treat an empty ADMIN_TOKEN (as docker-compose passes it) as unset', () => {
+    expect(loadConfig({ ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined();
+    expect(loadConfig({ ADMIN_TOKEN: '  ' }).ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('refuse a short ADMIN_TOKEN or a METRICS_PORT out of range, naming each', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ADMIN_TOKEN: 'short', METRICS_PORT: '70000' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    expect(problems).toContain('ADMIN_TOKEN:');
+    expect(problems).toContain('METRICS_PORT:');
+    expect(problems).not.toContain('short'); // a secret, even a bad one, is not echoed
+  });
+});
