@@ -110,7 +110,7 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
     let last: JobReceipt<Type, ResultOf<Types, Type>> | undefined;
     for (;;) {
       const remainingMs = deadline - Date.now();
-      if (remainingMs <= 0) throw new JobTimeoutError(last, timeoutMs);
+      if (remainingMs <= 0) throw new JobTimeoutError(keyOf(target), last, timeoutMs);
       // With onProgress the first read answers at once, so the caller sees the state from the start.
       const waitSeconds =
         options.onProgress !== undefined && last === undefined
@@ -123,7 +123,7 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
       try {
         answer = await this.#readReceipt(target, waitSeconds, signals.length === 0 ? undefined : AbortSignal.any(signals));
       } catch (err) {
-        if (expiry?.aborted && !options.signal?.aborted) throw new JobTimeoutError(last, timeoutMs);
+        if (expiry?.aborted && !options.signal?.aborted) throw new JobTimeoutError(keyOf(target), last, timeoutMs);
         throw err;
       }
       if (last === undefined || changed(last, answer.receipt)) options.onProgress?.(answer.receipt.progress, answer.receipt);

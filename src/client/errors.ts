@@ -89,10 +89,12 @@ export class JobTimeoutError extends JobIntakeError {
   override name = 'JobTimeoutError';
 
   constructor(
+    readonly key: string,
+    /** Undefined when no read finished before the deadline. */
     readonly receipt: JobReceipt | undefined,
     readonly timeoutMs: number,
   ) {
-    super(`job ${receipt?.key ?? ''} had not ended after ${timeoutMs} ms (last status: ${receipt?.status ?? 'unknown'})`);
+    super(`job ${key} had not ended after ${timeoutMs} ms${receipt === undefined ? '' : ` (last status: ${receipt.status})`}`);
   }
 }
 

@@ -102,7 +102,8 @@ export function createTransport(deps: TransportDeps) {
       const reason = outcome.kind === 'answer' ? `${outcome.answer.status} ${outcome.problem!.title}` : describeNetworkError(outcome.error);
       const outOfBudget = attempt >= deps.retry.maxAttempts || Date.now() - started + delayMs > deps.retry.budgetMs;
       if (outOfBudget) {
-        throw new ServiceUnavailableError(`${request.method} ${request.path} failed after ${attempt} tries: ${reason}`, {
+        const url = new URL(request.path, deps.baseUrl).href;
+        throw new ServiceUnavailableError(`${request.method} ${url} failed after ${attempt} tries: ${reason}`, {
           attempts: attempt,
           ...(outcome.kind === 'answer' ? { problem: outcome.problem! } : { cause: outcome.error }),
           ...(request.key === undefined ? {} : { key: request.key }),
