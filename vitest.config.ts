@@ -3,8 +3,6 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // The CLI and package tests run the built dist/, as users do.
-    globalSetup: ['test/helpers/build-dist.ts'],
     // Each file starts its own redis-server; processes keep them apart.
     pool: 'forks',
     testTimeout: 30_000,

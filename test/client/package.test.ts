@@ -5,9 +5,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt } from '../helpers/built-dist.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+assertBuilt('cli', 'client');
 
 /** Every module the built file reaches through static and dynamic imports: [relative files, bare specifiers]. */
 function importGraph(entry: string): { files: Set<string>; bare: Set<string> } {

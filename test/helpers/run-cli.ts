@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { assertBuilt } from './built-dist.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const packageJson = JSON.parse(readFileSync(`${ROOT}package.json`, 'utf8')) as { bin: Record<string, string> };
+
+assertBuilt('cli', 'client');
 
 /** The built CLI, found the way npm finds it: through package.json's "bin". */
 export const CLI_PATH = `${ROOT}${packageJson.bin['job-intake']}`;
