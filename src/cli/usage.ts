@@ -7,7 +7,8 @@ Commands:
                         printed, and reused by every retry
   receipt <key> [--wait [--timeout S]]
                         show a job's receipt; --wait follows it until it ends
-  cancel <key>          ask the service to cancel a job
+  cancel <key>          cancel a job: a queued one at once, a running one through
+                        its abort signal
 
 Options:
   --url URL             the service (env JOB_INTAKE_URL; default http://localhost:3000)
@@ -21,7 +22,7 @@ Options:
 
 Exit codes:
   0  done (the job succeeded, or was accepted / shown without --wait)
-  1  the job failed
+  1  the job failed or was canceled
   2  usage error (bad flag, bad JSON, unreadable file, invalid key or URL)
   3  network or server error (the service unreachable, or 429/5xx after retries)
   4  refused by the service (4xx: invalid payload, bad token, unknown key, key reused)

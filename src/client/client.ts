@@ -132,7 +132,7 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
     }
   }
 
-  /** Submits, waits, and resolves with the result; a failed job rejects with JobFailedError. */
+  /** Submits, waits, and resolves with the result; a failed or canceled job rejects with JobFailedError. */
   async run<Type extends JobTypeName<Types>>(
     type: Type,
     payload: PayloadOf<Types, Type>,
@@ -144,7 +144,12 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
     return receipt.result as ResultOf<Types, Type>;
   }
 
-  /** Asks the service to cancel the job (`DELETE /v1/receipts/{key}`); resolves with the receipt it answers. */
+  /**
+   * Cancels the job (`DELETE /v1/receipts/{key}`) and resolves with the receipt the
+   * service answers: `canceled` for a queued job, still `running` for a running one
+   * whose abort signal was sent (`wait` then sees it end). A job that has already
+   * ended is refused: RequestRefusedError, status 409. Repeating it is safe.
+   */
   async cancel(target: ReceiptTarget, options: { signal?: AbortSignal } = {}): Promise<JobReceipt> {
     const answer = await this.#send({ method: 'DELETE', path: relative(receiptPath(keyOf(target))), signal: options.signal });
     return JSON.parse(answer.body) as JobReceipt;

@@ -98,11 +98,14 @@ export class JobTimeoutError extends JobIntakeError {
   }
 }
 
-/** `run` saw the job end as failed (its attempts spent); `receipt.error` says why. */
+/**
+ * `run` saw the job end other than succeeded: `failed` (its attempts spent;
+ * `receipt.error` says why) or `canceled`.
+ */
 export class JobFailedError extends JobIntakeError {
   override name = 'JobFailedError';
 
   constructor(readonly receipt: JobReceipt) {
-    super(`job ${receipt.key} ${receipt.status}: ${receipt.error?.message ?? 'no reason given'}`);
+    super(`job ${receipt.key} ended ${receipt.status}${receipt.error === undefined ? '' : `: ${receipt.error.message}`}`);
   }
 }

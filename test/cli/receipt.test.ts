@@ -58,24 +58,3 @@ describe('job-intake receipt', () => {
     expect(run.stderr).toBe('job-intake: refused by the service (404 Not found): No job with key "never-used" for this tenant.\n');
   });
 });
-
-describe('job-intake cancel', () => {
-  it('reports clearly, with exit 4, that a service without DELETE cannot cancel yet', async () => {
-    await client.submit('sleep', { ms: 1 }, { idempotencyKey: 'to-cancel' });
-    const run = await runCli(['cancel', 'to-cancel'], { env });
-
-    expect(run.code).toBe(4);
-    expect(run.stderr).toBe(
-      'job-intake: refused by the service (404 Not found): No route for DELETE /v1/receipts/to-cancel\n' +
-        'this service does not support cancellation (DELETE /v1/receipts/{key}) yet\n',
-    );
-    expect(run.stdout).toBe('');
-  });
-
-  it('gives the problem as JSON with --json', async () => {
-    const run = await runCli(['cancel', 'to-cancel', '--json'], { env });
-
-    expect(run.code).toBe(4);
-    expect(JSON.parse(run.stdout)).toMatchObject({ error: { name: 'NotFoundError', status: 404, problem: { type: '/problems/not-found' } } });
-  });
-});
