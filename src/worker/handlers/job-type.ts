@@ -17,8 +17,9 @@ export interface JobContext {
  * One job type: the payload schema, which the API validates on intake and the
  * worker validates again before running, and the code that runs it.
  */
-export interface JobType<Schema extends z.ZodType = z.ZodType, Result = unknown> {
-  readonly type: string;
+export interface JobType<Schema extends z.ZodType = z.ZodType, Result = unknown, Name extends string = string> {
+  /** Its literal name (`'sleep'`), so clients can tell the job types apart at compile time. */
+  readonly type: Name;
   readonly description: string;
   readonly payloadSchema: Schema;
   /** Overrides JOB_TIMEOUT_MS for this type (0 = no limit). */
@@ -26,10 +27,13 @@ export interface JobType<Schema extends z.ZodType = z.ZodType, Result = unknown>
   run(payload: z.output<Schema>, ctx: JobContext): Promise<Result>;
 }
 
-/** Keeps the payload type of `run` tied to its schema. */
-export function defineJobType<Schema extends z.ZodType, Result>(
-  definition: JobType<Schema, Result>,
-): JobType<Schema, Result> {
+/**
+ * Keeps the payload type of `run` tied to its schema, and keeps the name and the
+ * result type: the typed client derives what to send and what comes back from them.
+ */
+export function defineJobType<Name extends string, Schema extends z.ZodType, Result>(
+  definition: JobType<Schema, Result, Name>,
+): JobType<Schema, Result, Name> {
   return Object.freeze(definition);
 }
 

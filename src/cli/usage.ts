@@ -1,0 +1,31 @@
+/** `job-intake --help`. The exit codes match EXIT in exit-codes.ts and the README. */
+export const USAGE = `Usage: job-intake <command> [options]
+
+Commands:
+  submit <type> [--payload JSON|@file.json|@-] [--key K] [--wait [--timeout S]]
+                        submit a job once; without --key a UUIDv7 key is made,
+                        printed, and reused by every retry
+  receipt <key> [--wait [--timeout S]]
+                        show a job's receipt; --wait follows it until it ends
+  cancel <key>          cancel a job: a queued one at once, a running one through
+                        its abort signal
+
+Options:
+  --url URL             the service (env JOB_INTAKE_URL; default http://localhost:3000)
+  --token TOKEN         bearer token (env JOB_INTAKE_TOKEN)
+  --json                print JSON on stdout instead of text
+  -w, --wait            wait for the job to end, with a progress bar on a terminal
+  --timeout SECONDS     with --wait: give up waiting after this long (the job goes on)
+  -p, --payload         the job's payload: inline JSON, @file.json, or @- for stdin
+  -k, --key KEY         the Idempotency-Key (1 to 255 visible ASCII characters)
+  -h, --help            show this help
+
+Exit codes:
+  0  done (the job succeeded, or was accepted / shown without --wait)
+  1  the job failed or was canceled
+  2  usage error (bad flag, bad JSON, unreadable file, invalid key or URL)
+  3  network or server error (the service unreachable, or 429/5xx after retries)
+  4  refused by the service (4xx: invalid payload, bad token, unknown key, key reused)
+  5  --timeout passed before the job ended
+  130  interrupted (Ctrl-C) while waiting; the job goes on
+`;

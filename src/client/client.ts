@@ -1,0 +1,174 @@
+import { JobFailedError, JobTimeoutError } from './errors.js';
+import { idempotencyKeyFor } from './idempotency-key.js';
+import type { DefaultJobTypeMap, JobTypeMap, JobTypeName, PayloadOf, ResultOf } from './job-types.js';
+import { receiptPath, type JobReceipt, type ReceiptTarget, type Submission } from './receipts.js';
+import { retryPolicy, type RetryOptions } from './retry-policy.js';
+import { createTransport, type RetryNotice, type Transport } from './transport.js';
+
+export interface JobIntakeClientOptions {
+  /** The service's base URL, e.g. `http://localhost:3000`. */
+  readonly baseUrl: string | URL;
+  /** Bearer token, when the service runs with API_KEYS. */
+  readonly token?: string | undefined;
+  /** Defaults to the global fetch (Node 20+). */
+  readonly fetch?: typeof globalThis.fetch;
+  readonly retry?: RetryOptions;
+  /** Deadline of one HTTP try, beyond a long-poll's wait (default 10 000 ms). */
+  readonly requestTimeoutMs?: number;
+  /** Told before each retry: for logs and progress displays. */
+  readonly onRetry?: (notice: RetryNotice) => void;
+}
+
+export interface SubmitOptions {
+  /** Reuse your own key (an order id, a message id) to make your retries safe across processes too. */
+  readonly idempotencyKey?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface WaitOptions<Receipt = JobReceipt> {
+  /** Give up (JobTimeoutError) after this long; default: wait as long as the job takes. */
+  readonly timeoutMs?: number;
+  /** Called with the first receipt and whenever its progress or status changes. */
+  readonly onProgress?: (progress: JobReceipt['progress'], receipt: Receipt) => void;
+  /**
+   * How often to look for progress when onProgress is given (default 1000 ms,
+   * rounded up to whole seconds): the service's long-poll returns early only
+   * when the job ends, so progress is read at this pace in between.
+   */
+  readonly progressIntervalMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+const MAX_WAIT_SECONDS = 30; // the service's limit for ?wait=
+
+/**
+ * A client for job-intake. Payload and result types come from the job types'
+ * zod schemas (`DefaultJobTypeMap`), so a wrong payload does not compile.
+ */
+export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
+  readonly #send: Transport;
+
+  constructor(options: JobIntakeClientOptions) {
+    const baseUrl = new URL(options.baseUrl);
+    // Paths are resolved relative to the base, so a base path (`/job-intake/`) is kept.
+    if (!baseUrl.pathname.endsWith('/')) baseUrl.pathname += '/';
+    if (options.token !== undefined && !/^[\x21-\x7e]+$/.test(options.token)) {
+      throw new RangeError('token must be visible ASCII characters');
+    }
+    this.#send = createTransport({
+      baseUrl,
+      token: options.token,
+      fetch: options.fetch ?? globalThis.fetch,
+      retry: retryPolicy(options.retry),
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      onRetry: options.onRetry,
+    });
+  }
+
+  /**
+   * Submits a job once. Without `idempotencyKey` a UUIDv7 is made; every retry of
+   * this call sends that same key, so network errors and 5xx never make a second job.
+   */
+  async submit<Type extends JobTypeName<Types>>(
+    type: Type,
+    payload: PayloadOf<Types, Type>,
+    options: SubmitOptions = {},
+  ): Promise<Submission<Type>> {
+    const key = idempotencyKeyFor(options.idempotencyKey);
+    const answer = await this.#send({
+      method: 'POST',
+      path: 'v1/jobs',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify({ type, payload }),
+      signal: options.signal,
+      key,
+    });
+    const body = JSON.parse(answer.body) as Omit<Submission<Type>, 'replayed'>;
+    return { ...body, replayed: answer.headers.get('idempotent-replayed') === 'true' };
+  }
+
+  /** Reads a receipt; `waitSeconds` (up to 30) long-polls until the job ends or that time passes. */
+  async receipt<Type extends JobTypeName<Types> = JobTypeName<Types>>(
+    target: ReceiptTarget<Type>,
+    options: { waitSeconds?: number; signal?: AbortSignal } = {},
+  ): Promise<JobReceipt<Type, ResultOf<Types, Type>>> {
+    const { receipt } = await this.#readReceipt<Type, ResultOf<Types, Type>>(target, options.waitSeconds ?? 0, options.signal);
+    return receipt;
+  }
+
+  /**
+   * Long-polls the receipt until the job has ended (the service answers 200),
+   * then resolves with it, whether it succeeded or failed.
+   */
+  async wait<Type extends JobTypeName<Types> = JobTypeName<Types>>(
+    target: ReceiptTarget<Type>,
+    options: WaitOptions<JobReceipt<Type, ResultOf<Types, Type>>> = {},
+  ): Promise<JobReceipt<Type, ResultOf<Types, Type>>> {
+    const timeoutMs = options.timeoutMs ?? Infinity;
+    const deadline = Date.now() + timeoutMs;
+    const stepMs = options.onProgress === undefined ? MAX_WAIT_SECONDS * 1000 : (options.progressIntervalMs ?? 1000);
+    let last: JobReceipt<Type, ResultOf<Types, Type>> | undefined;
+    for (;;) {
+      const remainingMs = deadline - Date.now();
+      if (remainingMs <= 0) throw new JobTimeoutError(keyOf(target), last, timeoutMs);
+      // With onProgress the first read answers at once, so the caller sees the state from the start.
+      const waitSeconds =
+        options.onProgress !== undefined && last === undefined
+          ? 0
+          : Math.min(MAX_WAIT_SECONDS, Math.max(1, Math.ceil(Math.min(remainingMs, stepMs) / 1000)));
+      // The deadline also cuts a long-poll or a retry pause short.
+      const expiry = Number.isFinite(remainingMs) ? AbortSignal.timeout(remainingMs) : undefined;
+      const signals = [options.signal, expiry].filter((signal): signal is AbortSignal => signal !== undefined);
+      let answer: { receipt: JobReceipt<Type, ResultOf<Types, Type>>; ended: boolean };
+      try {
+        answer = await this.#readReceipt(target, waitSeconds, signals.length === 0 ? undefined : AbortSignal.any(signals));
+      } catch (err) {
+        if (expiry?.aborted && !options.signal?.aborted) throw new JobTimeoutError(keyOf(target), last, timeoutMs);
+        throw err;
+      }
+      if (last === undefined || changed(last, answer.receipt)) options.onProgress?.(answer.receipt.progress, answer.receipt);
+      last = answer.receipt;
+      if (answer.ended) return answer.receipt;
+    }
+  }
+
+  /** Submits, waits, and resolves with the result; a failed or canceled job rejects with JobFailedError. */
+  async run<Type extends JobTypeName<Types>>(
+    type: Type,
+    payload: PayloadOf<Types, Type>,
+    options: SubmitOptions & WaitOptions<JobReceipt<Type, ResultOf<Types, Type>>> = {},
+  ): Promise<ResultOf<Types, Type>> {
+    const submission = await this.submit(type, payload, options);
+    const receipt = await this.wait(submission, options);
+    if (receipt.status !== 'succeeded') throw new JobFailedError(receipt);
+    return receipt.result as ResultOf<Types, Type>;
+  }
+
+  /**
+   * Cancels the job (`DELETE /v1/receipts/{key}`) and resolves with the receipt the
+   * service answers: `canceled` for a queued job, still `running` for a running one
+   * whose abort signal was sent (`wait` then sees it end). A job that has already
+   * ended is refused: RequestRefusedError, status 409. Repeating it is safe.
+   */
+  async cancel(target: ReceiptTarget, options: { signal?: AbortSignal } = {}): Promise<JobReceipt> {
+    const answer = await this.#send({ method: 'DELETE', path: relative(receiptPath(keyOf(target))), signal: options.signal });
+    return JSON.parse(answer.body) as JobReceipt;
+  }
+
+  async #readReceipt<Type extends string, Result>(target: ReceiptTarget, waitSeconds: number, signal: AbortSignal | undefined) {
+    const answer = await this.#send({
+      method: 'GET',
+      path: `${relative(receiptPath(keyOf(target)))}${waitSeconds > 0 ? `?wait=${waitSeconds}` : ''}`,
+      extraTimeoutMs: waitSeconds * 1000,
+      signal,
+    });
+    // The service answers 200 once the job has ended and 202 while it has not:
+    // keying on that, not on a list of end states, keeps working when new ones come.
+    return { receipt: JSON.parse(answer.body) as JobReceipt<Type, Result>, ended: answer.status === 200 };
+  }
+}
+
+const keyOf = (target: ReceiptTarget): string => (typeof target === 'string' ? target : target.key);
+const relative = (path: string): string => path.replace(/^\//, '');
+const changed = (before: JobReceipt, after: JobReceipt): boolean =>
+  before.status !== after.status || JSON.stringify(before.progress) !== JSON.stringify(after.progress);

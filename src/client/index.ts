@@ -1,0 +1,20 @@
+// The public face of `job-intake/client`: re-exports only.
+export { JobIntakeClient, type JobIntakeClientOptions, type SubmitOptions, type WaitOptions } from './client.js';
+export {
+  AuthenticationError,
+  IdempotencyKeyReusedError,
+  JobFailedError,
+  JobIntakeError,
+  JobTimeoutError,
+  NotFoundError,
+  RequestRefusedError,
+  ServiceUnavailableError,
+  ValidationError,
+} from './errors.js';
+export { isValidIdempotencyKey } from './idempotency-key.js';
+export type { DefaultJobTypeMap, JobSignature, JobTypeMap, JobTypeMapOf, JobTypeName, PayloadOf, ResultOf } from './job-types.js';
+export type { ProblemDetails } from './problem-details.js';
+export type { JobReceipt, ReceiptTarget, Submission } from './receipts.js';
+export type { RetryOptions } from './retry-policy.js';
+export type { RetryNotice } from './transport.js';
+export { uuidV7 } from './uuid-v7.js';

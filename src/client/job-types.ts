@@ -1,0 +1,34 @@
+// Types only: `import type` is erased from the built client, so it carries none
+// of the worker's code (bullmq, ioredis, the handlers) into a caller's bundle.
+import type { z } from 'zod';
+import type { DefaultJobType } from '../worker/handlers/index.js';
+import type { JobType } from '../worker/handlers/job-type.js';
+
+/** What a caller sends for one job type and what it gets back. */
+export interface JobSignature {
+  payload: unknown;
+  result: unknown;
+}
+
+/** Job type name → its signature. */
+export type JobTypeMap = { readonly [type: string]: JobSignature };
+
+/**
+ * The map for a union of job type definitions. The payload is the schema's
+ * input (defaults are optional: the server fills them in); the result is what
+ * `run` resolves to, which the worker stores as JSON.
+ */
+export type JobTypeMapOf<Types extends JobType<z.ZodType, unknown, string>> = {
+  [Definition in Types as Definition['type']]: {
+    payload: z.input<Definition['payloadSchema']>;
+    result: Awaited<ReturnType<Definition['run']>>;
+  };
+};
+
+/** The job types this package ships: `sleep` and `checksum`. */
+export type DefaultJobTypeMap = JobTypeMapOf<DefaultJobType>;
+
+
+export type JobTypeName<Types extends JobTypeMap> = keyof Types & string;
+export type PayloadOf<Types extends JobTypeMap, Type extends JobTypeName<Types>> = Types[Type]['payload'];
+export type ResultOf<Types extends JobTypeMap, Type extends JobTypeName<Types>> = Types[Type]['result'];

@@ -1,0 +1,64 @@
+// Type-level tests: `npm test` runs `tsc --noEmit` over test/, so every
+// `@ts-expect-error` below must be an error and every expectTypeOf must hold,
+// or the suite fails. Nothing here runs: the calls sit in a function never called.
+import { describe, expectTypeOf, it } from 'vitest';
+import { JobIntakeClient, type JobReceipt, type JobTypeMap, type Submission } from '../../src/client/index.js';
+
+declare const client: JobIntakeClient;
+
+describe('the typed client', () => {
+  it('accepts the payload each job type declares, with defaults optional', () => {
+    expectTypeOf(client.submit<'sleep'>).parameter(1).toEqualTypeOf<{
+      ms: number;
+      result?: import('zod').core.util.JSONType | undefined;
+      failAttempts?: number | undefined;
+    }>();
+    expectTypeOf(client.submit<'checksum'>).parameter(1).toMatchObjectType<{ sizeBytes: number }>();
+    expectTypeOf(client.submit('checksum', { sizeBytes: 5, algorithm: 'md5' })).resolves.toEqualTypeOf<Submission<'checksum'>>();
+  });
+
+  it('refuses unknown job types and wrong payloads at compile time', () => {
+    const neverCalled = async () => {
+      // @ts-expect-error: no job type "resize"
+      await client.submit('resize', { width: 1 });
+      // @ts-expect-error: ms must be a number
+      await client.submit('sleep', { ms: '5' });
+      // @ts-expect-error: sleep requires ms
+      await client.submit('sleep', {});
+      // @ts-expect-error: payloads are strict objects; "seconds" is not a sleep field
+      await client.submit('sleep', { ms: 1, seconds: 2 });
+      // @ts-expect-error: "crc32" is not one of the checksum algorithms
+      await client.submit('checksum', { sizeBytes: 1, algorithm: 'crc32' });
+      // @ts-expect-error: a checksum payload is not a sleep payload
+      await client.run('checksum', { ms: 5 });
+    };
+    expectTypeOf(neverCalled).returns.resolves.toBeVoid();
+  });
+
+  it('types the result of run from what the job type returns', () => {
+    expectTypeOf(client.run<'checksum'>).returns.resolves.toEqualTypeOf<{
+      algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5';
+      sizeBytes: number;
+      digest: string;
+    }>();
+    expectTypeOf(client.run<'sleep'>).returns.resolves.toEqualTypeOf<import('zod').core.util.JSONType>();
+  });
+
+  it('carries the job type from a submission to its receipt', () => {
+    const neverCalled = async () => {
+      const submission = await client.submit('checksum', { sizeBytes: 1 });
+      const receipt = await client.wait(submission);
+      expectTypeOf(receipt.type).toEqualTypeOf<'checksum'>();
+      expectTypeOf(receipt.result).toEqualTypeOf<{ algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5'; sizeBytes: number; digest: string } | undefined>();
+      // A bare key says nothing about the type: the result is any job type's.
+      const byKey = await client.wait('some-key');
+      expectTypeOf(byKey).toEqualTypeOf<JobReceipt<'sleep' | 'checksum', import('zod').core.util.JSONType | { algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5'; sizeBytes: number; digest: string }>>();
+    };
+    expectTypeOf(neverCalled).returns.resolves.toBeVoid();
+  });
+
+  it('lets a caller who knows types only at run time use any name and payload', () => {
+    const untyped = new JobIntakeClient<JobTypeMap>({ baseUrl: 'http://127.0.0.1:1' });
+    expectTypeOf(untyped.submit<string>).parameter(1).toBeUnknown();
+  });
+});
