@@ -9,7 +9,7 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  * dangling `$ref`s in the OpenAPI document (its issue #210); a recursive schema
  * with its own id is emitted once and referenced.
  */
-export const jsonValueSchema: z.ZodType<JsonValue> = z
+export const jsonValueSchema: z.ZodType<JsonValue, JsonValue> = z
   .lazy(() =>
     z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)]),
   )

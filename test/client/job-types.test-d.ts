@@ -10,7 +10,7 @@ describe('the typed client', () => {
   it('accepts the payload each job type declares, with defaults optional', () => {
     expectTypeOf(client.submit<'sleep'>).parameter(1).toEqualTypeOf<{
       ms: number;
-      result?: import('zod').core.util.JSONType | undefined;
+      result?: import('../../src/shared/json-value.js').JsonValue | undefined;
       failAttempts?: number | undefined;
     }>();
     expectTypeOf(client.submit<'checksum'>).parameter(1).toMatchObjectType<{ sizeBytes: number }>();
@@ -41,7 +41,7 @@ describe('the typed client', () => {
       sizeBytes: number;
       digest: string;
     }>();
-    expectTypeOf(client.run<'sleep'>).returns.resolves.toEqualTypeOf<import('zod').core.util.JSONType>();
+    expectTypeOf(client.run<'sleep'>).returns.resolves.toEqualTypeOf<import('../../src/shared/json-value.js').JsonValue>();
   });
 
   it('carries the job type from a submission to its receipt', () => {
@@ -52,7 +52,7 @@ describe('the typed client', () => {
       expectTypeOf(receipt.result).toEqualTypeOf<{ algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5'; sizeBytes: number; digest: string } | undefined>();
       // A bare key says nothing about the type: the result is any job type's.
       const byKey = await client.wait('some-key');
-      expectTypeOf(byKey).toEqualTypeOf<JobReceipt<'sleep' | 'checksum', import('zod').core.util.JSONType | { algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5'; sizeBytes: number; digest: string }>>();
+      expectTypeOf(byKey).toEqualTypeOf<JobReceipt<'sleep' | 'checksum', import('../../src/shared/json-value.js').JsonValue | { algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5'; sizeBytes: number; digest: string }>>();
     };
     expectTypeOf(neverCalled).returns.resolves.toBeVoid();
   });

@@ -6,7 +6,8 @@ import { startRedisServer } from '../helpers/redis-server.js';
 
 let deployment: Deployment;
 beforeEach(async () => {
-  deployment = await startDeployment();
+  // The shipped Redis deadline: these tests measure how fast an outage is answered.
+  deployment = await startDeployment({ env: { REDIS_TIMEOUT_MS: '800' } });
   return () => deployment.stop();
 });
 

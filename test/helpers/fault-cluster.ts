@@ -5,8 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 import { startService, stopAll, type ServiceProcess } from './processes.js';
 
-/** Settings that make crash recovery take seconds, not a minute, in tests. */
+/**
+ * Settings that make crash recovery take seconds, not a minute, in tests. The
+ * Redis deadline is raised because these tests run many processes on 2 shared
+ * cores, where a slow answer is load, not an outage; the outage tests set it back.
+ */
 export const FAST_RECOVERY_ENV = {
+  REDIS_TIMEOUT_MS: '5000',
   LOCK_DURATION_MS: '2000',
   STALLED_INTERVAL_MS: '1000',
   JOB_BACKOFF_MS: '100',
