@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import { parseApiKeys, type ApiKeys } from './shared/api-keys.js';
+import type { RedisTarget } from './shared/redis.js';
 
 /** Environment variables read by both processes; every one has an explicit default. */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: z
+    .string()
+    .regex(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, 'expected host:port,host:port,...')
+    .optional(),
+  QUEUE_SHARDS: z.coerce.number().int().min(1).max(1024).default(1),
+  QUEUE_SHARDS_PREVIOUS: z.coerce.number().int().min(0).max(1024).default(0),
+  WORKER_SHARDS: z
+    .string()
+    .regex(/^\s*\d{1,4}\s*(,\s*\d{1,4}\s*)*$/, 'expected shard indexes, e.g. 0,2,5')
+    .optional(),
   API_KEYS: z.string().optional(),
   QUEUE_PREFIX: z
     .string()
@@ -37,9 +48,13 @@ const envSchema = z.object({
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof envSchema>, 'API_KEYS'> & {
+  Omit<z.infer<typeof envSchema>, 'API_KEYS' | 'WORKER_SHARDS'> & {
     /** Token → tenant; null when auth is off (every request is tenant `default`). */
     API_KEYS: ApiKeys | null;
+    /** Where Redis is: REDIS_CLUSTER_NODES when set, else REDIS_URL. */
+    redisTarget: RedisTarget;
+    /** The shards a worker consumes; null means all of them. */
+    WORKER_SHARDS: readonly number[] | null;
   }
 >;
 
@@ -67,7 +82,23 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
-  return Object.freeze({ ...parsed.data, API_KEYS: apiKeys });
+  const data = parsed.data;
+  const workerShards = data.WORKER_SHARDS === undefined ? null : data.WORKER_SHARDS.split(',').map((index) => Number(index.trim()));
+  const shardSlots = Math.max(data.QUEUE_SHARDS, data.QUEUE_SHARDS_PREVIOUS);
+  const outOfRange = workerShards?.filter((index) => index >= shardSlots) ?? [];
+  if (outOfRange.length > 0) {
+    throw new ConfigError([`WORKER_SHARDS: ${outOfRange.join(', ')} not below QUEUE_SHARDS (${shardSlots})`]);
+  }
+  const redisTarget: RedisTarget =
+    data.REDIS_CLUSTER_NODES === undefined
+      ? { url: data.REDIS_URL }
+      : {
+          clusterNodes: data.REDIS_CLUSTER_NODES.split(',').map((node) => {
+            const [host, port] = node.trim().split(':');
+            return { host: host!, port: Number(port) };
+          }),
+        };
+  return Object.freeze({ ...data, API_KEYS: apiKeys, WORKER_SHARDS: workerShards, redisTarget });
 }
 
 /** For main.ts: prints every bad variable and exits 2 before anything starts. */

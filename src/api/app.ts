@@ -1,7 +1,6 @@
-import type { Queue } from 'bullmq';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
@@ -14,6 +13,7 @@ import { registerAuth } from './auth.js';
 import type { CancelJob } from './cancellation/cancel-job.js';
 import { clientErrorHandler } from './client-error.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
+import type { JobShards } from './job-shards.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
 import { registerRequestMetrics } from './metrics/request-metrics.js';
@@ -38,13 +38,13 @@ export interface AppDeps {
   >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
-  queue: Queue;
+  shards: JobShards;
   enqueueOnce: EnqueueOnce;
   admission: Admission;
   cancelJob: CancelJob;
   redis: RedisGuard;
   /** The fail-fast connection, for the shared rate-limit counters. */
-  connection: Redis;
+  connection: RedisClient;
   jobEnds: JobEndWaiter;
   /** True once shutdown has begun (readiness turns false). */
   isClosing?: () => boolean;
@@ -85,12 +85,19 @@ export async function buildApp(deps: AppDeps) {
   // One registry per app, so tests can build several side by side.
   const metrics = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
   registerRequestMetrics(app, metrics);
-  registerQueueDepthGauge(metrics, { queue: deps.queue, redis: deps.redis });
+  registerQueueDepthGauge(metrics, { queues: deps.shards.all.map((shard) => shard.queue), redis: deps.redis });
   registerRedisUpGauge(metrics, () => deps.redis.ping(), deps.config.REDIS_TIMEOUT_MS);
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
   const isClosing = deps.isClosing ?? (() => false);
-  const receipts = createReceiptReader({ queue: deps.queue, redis: deps.redis, jobEnds: deps.jobEnds });
+  const receipts = createReceiptReader({
+    queuesFor: (jobId) => {
+      const previous = deps.shards.previous(jobId);
+      return previous === null ? [deps.shards.current(jobId).queue] : [deps.shards.current(jobId).queue, previous.queue];
+    },
+    redis: deps.redis,
+    jobEnds: deps.jobEnds,
+  });
   // While closing, end each keep-alive connection after its answer: server.close()
   // waits for every connection, and an idle keep-alive one would hold it for 72 s.
   app.addHook('onSend', async (_request, reply) => {
@@ -109,7 +116,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsRoute, { registry: metrics });
   await app.register(receiptPage);
   if (deps.config.ADMIN_TOKEN !== undefined) {
-    await app.register(queueDashboard, { queue: deps.queue, adminToken: deps.config.ADMIN_TOKEN });
+    await app.register(queueDashboard, { queues: deps.shards.all.map((shard) => shard.queue), adminToken: deps.config.ADMIN_TOKEN });
   }
   return app;
 }

@@ -2,9 +2,9 @@ import type { QueueEvents } from 'bullmq';
 
 /**
  * Lets long-polls wait for a job to end, on BullMQ's event stream (one blocking
- * XREAD per API process, shared by every waiting request), never by polling.
+ * XREAD per shard per API process, shared by every waiting request), never by polling.
  */
-export function createJobEndWaiter(queueEvents: QueueEvents) {
+export function createJobEndWaiter(queueEventsOfEveryShard: readonly QueueEvents[]) {
   const waiters = new Map<string, Set<() => void>>();
   let stopped = false;
 
@@ -14,8 +14,10 @@ export function createJobEndWaiter(queueEvents: QueueEvents) {
     waiters.delete(jobId);
     for (const resolve of set) resolve();
   };
-  queueEvents.on('completed', wake);
-  queueEvents.on('failed', wake);
+  for (const queueEvents of queueEventsOfEveryShard) {
+    queueEvents.on('completed', wake);
+    queueEvents.on('failed', wake);
+  }
 
   return {
     /** True after stop(): long-polls answer at once with the current state. */

@@ -1,6 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import { ProblemError } from './errors.js';
 
 /**
@@ -10,7 +10,7 @@ import { ProblemError } from './errors.js';
 export async function registerRateLimit(
   app: FastifyInstance,
   options: {
-    connection: Redis;
+    connection: RedisClient;
     perMinute: number;
     prefix: string;
     /** Routes outside any tenant's budget (health, docs, metrics, dashboard): see public-routes.ts. */

@@ -4,17 +4,25 @@ import type { JobEndWaiter } from './job-end-waiter.js';
 import type { RedisGuard } from './redis-guard.js';
 
 /** Reads receipts, now or as soon as the job ends (long-poll, `Prefer: wait`). */
-export function createReceiptReader(deps: { queue: Queue; redis: RedisGuard; jobEnds: JobEndWaiter }) {
-  const { queue, redis, jobEnds } = deps;
+export function createReceiptReader(deps: {
+  /** The queues a job id may live in, most likely first (current shard, then the previous layout's). */
+  queuesFor: (jobId: string) => readonly Queue[];
+  redis: RedisGuard;
+  jobEnds: JobEndWaiter;
+}) {
+  const { redis, jobEnds } = deps;
 
   function read(jobId: string): Promise<Receipt | null> {
     return redis.run(async () => {
-      // State first, then the hash: states only move forward, so a hash read after
-      // an ended state already holds the result or error (the reverse order could
-      // pair "failed" with a hash read before the failure was written).
-      const state = await queue.getJobState(jobId);
-      const job = await queue.getJob(jobId);
-      return job === undefined ? null : toReceipt(job, state);
+      for (const queue of deps.queuesFor(jobId)) {
+        // State first, then the hash: states only move forward, so a hash read after
+        // an ended state already holds the result or error (the reverse order could
+        // pair "failed" with a hash read before the failure was written).
+        const state = await queue.getJobState(jobId);
+        const job = await queue.getJob(jobId);
+        if (job !== undefined) return toReceipt(job, state);
+      }
+      return null;
     });
   }
 

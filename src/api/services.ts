@@ -1,84 +1,103 @@
-import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { JOBS_QUEUE, jobOptions } from '../shared/queue-names.js';
-import { apiRedisOptions, closeRedis, connectRedis, patientRedisOptions } from '../shared/redis.js';
 import { closeAll } from '../shared/close-all.js';
+import { jobOptions } from '../shared/queue-names.js';
+import { apiRedisOptions, closeRedis, connectRedis, patientRedisOptions, type RedisClient } from '../shared/redis.js';
 import { createAdmission } from './admission/admission.js';
 import { createQueueDepthGauge } from './admission/queue-depth.js';
 import { createTenantQuota } from './admission/tenant-quota.js';
-import { createCancelJob } from './cancellation/cancel-job.js';
-import { createEnqueueOnce } from './idempotency/enqueue-once.js';
+import type { CancelOutcome } from './cancellation/cancel-job.js';
+import { readExistingIntake, type EnqueueRequest } from './idempotency/enqueue-once.js';
+import { openJobShards } from './job-shards.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
 import { createRedisGuard } from './redis-guard.js';
 
+export type ApiServicesConfig = Pick<
+  Config,
+  | 'redisTarget'
+  | 'QUEUE_PREFIX'
+  | 'QUEUE_SHARDS'
+  | 'QUEUE_SHARDS_PREVIOUS'
+  | 'REDIS_TIMEOUT_MS'
+  | 'JOB_ATTEMPTS'
+  | 'JOB_BACKOFF_MS'
+  | 'IDEMPOTENCY_TTL_SECONDS'
+  | 'MAX_QUEUE_DEPTH'
+  | 'TENANT_JOBS_PER_HOUR'
+>;
+
 /**
- * Opens what the API needs from Redis: a fail-fast connection for requests and a
- * patient one for the event stream that long-polls wait on.
+ * Opens what the API needs from Redis: a fail-fast connection for requests, a
+ * patient one for the event streams that long-polls wait on, and every shard's
+ * queue. Routes each job id to its shard (and, while QUEUE_SHARDS changes, to
+ * the previous layout's shard too).
  */
-export function openApiServices(
-  config: Pick<
-    Config,
-    | 'REDIS_URL'
-    | 'QUEUE_PREFIX'
-    | 'REDIS_TIMEOUT_MS'
-    | 'JOB_ATTEMPTS'
-    | 'JOB_BACKOFF_MS'
-    | 'IDEMPOTENCY_TTL_SECONDS'
-    | 'MAX_QUEUE_DEPTH'
-    | 'TENANT_JOBS_PER_HOUR'
-  >,
-  logger: Logger,
-  options: { queueDepthRefreshMs?: number } = {},
-) {
-  const connection = connectRedis(config.REDIS_URL, apiRedisOptions(config.REDIS_TIMEOUT_MS), 'job-intake:api');
-  const eventsConnection = connectRedis(config.REDIS_URL, patientRedisOptions(), 'job-intake:api-events');
+export function openApiServices(config: ApiServicesConfig, logger: Logger, options: { queueDepthRefreshMs?: number } = {}) {
+  const connection = connectRedis(config.redisTarget, apiRedisOptions(config.REDIS_TIMEOUT_MS), 'job-intake:api');
+  const eventsConnection = connectRedis(config.redisTarget, patientRedisOptions(), 'job-intake:api-events');
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
-  connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
-  eventsConnection.on('error', (err) => logger.warn({ err }, 'redis events connection error'));
+  connection.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
+  eventsConnection.on('error', (err: Error) => logger.warn({ err }, 'redis events connection error'));
 
-  const queue = new Queue(JOBS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
-  queue.on('error', (err) => logger.warn({ err }, 'queue error'));
-  const queueEvents = new QueueEvents(JOBS_QUEUE, { connection: eventsConnection, prefix: config.QUEUE_PREFIX });
-  queueEvents.on('error', (err) => logger.warn({ err }, 'queue events error'));
-
-  // BullMQ's queue waits for Redis with no deadline of its own; until it has
-  // finished starting, requests get a fast 503 instead of joining that wait.
-  let queueStarted = false;
-  const started = queue.waitUntilReady().then(
-    () => {
-      queueStarted = true;
-    },
-    (err: unknown) => logger.error({ err }, 'queue failed to start'),
-  );
-
-  const redis = createRedisGuard({ client: connection, timeoutMs: config.REDIS_TIMEOUT_MS, ready: () => queueStarted });
-  const enqueueOnce = createEnqueueOnce({ queue, connection, jobOptions: jobOptions(config) });
-  const jobEnds = createJobEndWaiter(queueEvents);
-  const admission = createAdmission({
-    queue,
+  const shards = openJobShards({
+    layout: { count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS },
+    queuePrefix: config.QUEUE_PREFIX,
     connection,
-    depth: createQueueDepthGauge({ queue, refreshMs: options.queueDepthRefreshMs }),
+    eventsConnection,
+    jobOptions: jobOptions(config),
+    logger,
+  });
+
+  // BullMQ's queues wait for Redis with no deadline of their own; until they have
+  // finished starting, requests get a fast 503 instead of joining that wait.
+  let queuesStarted = false;
+  const started = Promise.all(shards.all.map((shard) => shard.queue.waitUntilReady())).then(
+    () => {
+      queuesStarted = true;
+    },
+    (err: unknown) => logger.error({ err }, 'queues failed to start'),
+  );
+  const redis = createRedisGuard({ client: connection, timeoutMs: config.REDIS_TIMEOUT_MS, ready: () => queuesStarted });
+
+  /** One atomic add in the job's shard; while N changes, a key stored in the old layout replays from there. */
+  async function enqueueOnce(request: EnqueueRequest) {
+    const previous = shards.previous(request.jobId);
+    const existing = previous && (await readExistingIntake(connection, previous.queue, request.jobId, request.fingerprint));
+    return existing ?? shards.current(request.jobId).enqueueOnce(request);
+  }
+
+  async function cancelJob(jobId: string): Promise<CancelOutcome> {
+    const outcome = await shards.current(jobId).cancelJob(jobId);
+    const previous = outcome === 'not-found' ? shards.previous(jobId) : null;
+    return previous === null ? outcome : previous.cancelJob(jobId);
+  }
+
+  const keyExists = async (queueKey: string) => (await connection.exists(queueKey)) === 1;
+  const admission = createAdmission({
+    jobExists: async (jobId) => {
+      const previous = shards.previous(jobId);
+      if (await keyExists(shards.current(jobId).queue.toKey(jobId))) return true;
+      return previous !== null && (await keyExists(previous.queue.toKey(jobId)));
+    },
+    depth: createQueueDepthGauge({ queues: shards.all.map((shard) => shard.queue), refreshMs: options.queueDepthRefreshMs }),
     quota: createTenantQuota({ connection, prefix: config.QUEUE_PREFIX, jobsPerHour: config.TENANT_JOBS_PER_HOUR }),
     maxQueueDepth: config.MAX_QUEUE_DEPTH,
   });
 
+  const jobEnds = createJobEndWaiter(shards.all.map((shard) => shard.queueEvents));
   return {
-    queue,
-    queueEvents,
+    shards,
     connection,
-    redis,
-    enqueueOnce,
     jobEnds,
-    admission,
-    cancelJob: createCancelJob({ queue, connection, prefix: config.QUEUE_PREFIX }),
     started,
+    /** The parts buildApp() takes. */
+    appDeps: { shards, connection, redis, enqueueOnce, cancelJob, jobEnds, admission },
     /** Closes everything, each step even if another fails. */
     close: () =>
       closeAll([
-        ['queue events', () => closeQueueEvents(queueEvents, eventsConnection)],
-        ['queue', () => queue.close()],
+        ...shards.all.map((shard) => [`queue events ${shard.index}`, () => closeQueueEvents(shard.queueEvents, eventsConnection)] as const),
+        ...shards.all.map((shard) => [`queue ${shard.index}`, () => shard.queue.close()] as const),
         ['redis', () => closeRedis(connection)],
         ['redis events', () => closeRedis(eventsConnection)],
       ]),
@@ -94,7 +113,7 @@ export type ApiServices = ReturnType<typeof openApiServices>;
  * socket ourselves: the close has already stopped its read loop.
  */
 const QUEUE_EVENTS_CLOSE_MS = 2000;
-async function closeQueueEvents(queueEvents: QueueEvents, connection: Redis): Promise<void> {
+async function closeQueueEvents(queueEvents: QueueEvents, connection: RedisClient): Promise<void> {
   const closed = queueEvents.close().then(() => true);
   closed.catch(() => {}); // may settle late or never; the socket is dropped below
   let timer: NodeJS.Timeout | undefined;

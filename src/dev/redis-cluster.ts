@@ -38,6 +38,10 @@ export interface RedisCluster {
   /** `host:port,host:port,...`, the REDIS_CLUSTER_NODES form. */
   readonly nodeList: string;
   redisCli(...args: string[]): Promise<string>;
+  /** The node serving a slot. */
+  ownerOf(slot: number): Promise<RedisServer>;
+  /** Moves one slot, keys included, to another node (the MIGRATING/IMPORTING dance redis-cli does). */
+  migrateSlot(slot: number, to: RedisServer): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,10 +73,35 @@ export async function startRedisCluster(options: { masters?: number; replicas?: 
     if (tries > 200) throw new Error('redis cluster did not reach cluster_state:ok');
     await delay(50);
   }
+  const cli = (node: RedisServer, ...args: string[]) => redisCli('-p', String(node.port), ...args);
+  const nodeId = async (node: RedisServer) => (await cli(node, 'cluster', 'myid')).trim();
+  const ownerOf = async (slot: number) => {
+    const shards = (await cli(nodes[0]!, 'cluster', 'nodes')).split('\n');
+    for (const node of nodes) {
+      const line = shards.find((entry) => entry.includes(`:${node.port}@`));
+      const ranges = line?.split(' ').slice(8) ?? [];
+      if (ranges.some((range) => { const [a, b] = range.split('-').map(Number); return slot >= a! && slot <= (b ?? a)!; })) return node;
+    }
+    throw new Error(`no node serves slot ${slot}`);
+  };
   return {
     nodes,
     nodeList: addresses.join(','),
     redisCli,
+    ownerOf,
+    async migrateSlot(slot, to) {
+      const from = await ownerOf(slot);
+      if (from === to) return;
+      const [fromId, toId] = [await nodeId(from), await nodeId(to)];
+      await cli(to, 'cluster', 'setslot', String(slot), 'importing', fromId);
+      await cli(from, 'cluster', 'setslot', String(slot), 'migrating', toId);
+      for (;;) {
+        const keys = (await cli(from, 'cluster', 'getkeysinslot', String(slot), '100')).split('\n').filter(Boolean);
+        if (keys.length === 0) break;
+        await cli(from, 'migrate', '127.0.0.1', String(to.port), '', '0', '5000', 'KEYS', ...keys);
+      }
+      for (const node of nodes) await cli(node, 'cluster', 'setslot', String(slot), 'node', toId);
+    },
     async stop() {
       await Promise.all(nodes.map((node) => node.stop()));
       rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from 'pino';
 
 /**
@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
  * is often not ours to change, and refusing would turn a risk into an outage.
  * Returns the policy found.
  */
-export async function checkRedisPolicy(redis: Redis, logger: Logger): Promise<string | null> {
+export async function checkRedisPolicy(redis: RedisClient, logger: Logger): Promise<string | null> {
   try {
     const info = await redis.info('memory');
     const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1] ?? null;

@@ -1,4 +1,10 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/** A standalone Redis or a Redis Cluster: everything above this layer takes either. */
+export type RedisClient = Redis | Cluster;
+
+/** Where Redis is: one URL, or the seed nodes of a cluster (REDIS_CLUSTER_NODES). */
+export type RedisTarget = { readonly url: string } | { readonly clusterNodes: ReadonlyArray<{ host: string; port: number }> };
 
 /**
  * API connections fail fast: no offline queue (a command while disconnected is
@@ -12,7 +18,6 @@ export function apiRedisOptions(timeoutMs: number): RedisOptions {
     maxRetriesPerRequest: 1,
     connectTimeout: Math.max(timeoutMs, 2000),
     retryStrategy: (times) => Math.min(times * 100, 1000),
-    lazyConnect: false,
   };
 }
 
@@ -29,16 +34,30 @@ export function patientRedisOptions(): RedisOptions {
   };
 }
 
-export function connectRedis(url: string, options: RedisOptions, connectionName: string): Redis {
-  return new Redis(url, { ...options, connectionName });
+export function connectRedis(target: RedisTarget, options: RedisOptions, connectionName: string): RedisClient {
+  if ('url' in target) return new Redis(target.url, { ...options, connectionName });
+  return new Cluster([...target.clusterNodes], {
+    redisOptions: { ...options, connectionName },
+    // The cluster client keeps its own queue while it (re)discovers slots.
+    enableOfflineQueue: options.enableOfflineQueue ?? true,
+    clusterRetryStrategy: (times) => Math.min(times * 100, 2000),
+    ...(options.maxRetriesPerRequest === null ? {} : { retryDelayOnTryAgain: 50, retryDelayOnClusterDown: 100 }),
+  });
+}
+
+/** A second connection with the same settings (for pub/sub, which takes a connection over). */
+export function duplicateRedis(client: RedisClient, connectionName: string): RedisClient {
+  if (client instanceof Cluster) {
+    return client.duplicate(undefined, { redisOptions: { ...client.options.redisOptions, connectionName } });
+  }
+  return client.duplicate({ connectionName });
 }
 
 /** QUIT when connected (lets replies in flight arrive), else drop the socket: never waits on an outage. */
-export async function closeRedis(connection: Redis): Promise<void> {
+export async function closeRedis(connection: RedisClient): Promise<void> {
   if (connection.status === 'ready') {
     await connection.quit().catch(() => connection.disconnect());
   } else {
     connection.disconnect();
   }
 }
-

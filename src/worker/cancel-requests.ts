@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { duplicateRedis, type RedisClient } from '../shared/redis.js';
 import type { Logger } from 'pino';
 import { CANCELED_REASON, cancelChannel } from '../shared/cancellation.js';
 
@@ -12,16 +12,16 @@ const MAX_REMEMBERED = 10_000;
  * remembered for a minute, because the broadcast can overtake the worker's own
  * start of that job. Every worker hears every broadcast: only the holder acts.
  */
-export function listenForCancels(deps: { connection: Redis; prefix: string; logger: Logger }) {
+export function listenForCancels(deps: { connection: RedisClient; prefix: string; logger: Logger }) {
   const remembered = new Map<string, number>();
-  let worker: Worker | undefined;
-  const subscriber = deps.connection.duplicate({ connectionName: 'job-intake:worker-cancels' });
+  const workers: Worker[] = [];
+  const subscriber = duplicateRedis(deps.connection, 'job-intake:worker-cancels');
   subscriber.on('error', (err) => deps.logger.warn({ err }, 'cancel subscriber connection error'));
   void subscriber.subscribe(cancelChannel(deps.prefix)).catch((err: unknown) => {
     deps.logger.error({ err }, 'could not subscribe to cancel requests');
   });
   subscriber.on('message', (_channel: string, jobId: string) => {
-    if (worker?.cancelJob(jobId, CANCELED_REASON)) {
+    if (workers.some((worker) => worker.cancelJob(jobId, CANCELED_REASON))) {
       deps.logger.info({ jobId }, 'cancel requested: aborting the running handler');
       return;
     }
@@ -30,9 +30,9 @@ export function listenForCancels(deps: { connection: Redis; prefix: string; logg
   });
 
   return {
-    /** The worker whose running jobs a broadcast aborts (it is built after this listener). */
+    /** A worker (one per shard) whose running jobs a broadcast aborts; they are built after this listener. */
     attach(target: Worker) {
-      worker = target;
+      workers.push(target);
     },
     /** True (once) when a cancel for this job arrived before its run began. */
     arrivedEarly(jobId: string): boolean {

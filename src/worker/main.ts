@@ -19,19 +19,19 @@ const registry = createMetricsRegistry({ processMetrics: true });
 const metricsServer = await buildMetricsServer({ registry, logger });
 await metricsServer.listen({ port: config.METRICS_PORT, host: config.HOST });
 
-const connection = connectRedis(config.REDIS_URL, patientRedisOptions(), 'job-intake:worker');
+const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'job-intake:worker');
 // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
-connection.on('error', (err) => logger.warn({ err }, 'redis connection error'));
+connection.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
 
 const worker = createWorker({ config, connection, registry: defaultJobTypes, logger });
 registerWorkerMetrics(registry, {
-  worker: worker.worker,
+  workers: worker.workers,
   connection,
   jobTypes: defaultJobTypes,
   redisTimeoutMs: config.REDIS_TIMEOUT_MS,
 });
-void worker.worker.waitUntilReady().then(async () => {
-  logger.info('worker ready');
+void worker.waitUntilReady().then(async () => {
+  logger.info({ shards: worker.shardIndexes }, 'worker ready');
   await checkRedisPolicy(connection, logger);
 });
 logger.info({ concurrency: config.WORKER_CONCURRENCY, types: [...defaultJobTypes.keys()] }, 'worker started');

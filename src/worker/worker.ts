@@ -1,10 +1,11 @@
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import { JOBS_QUEUE } from '../shared/queue-names.js';
+import { allShardIndexes, shardPrefix } from '../shared/shards.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
 import { listenForCancels } from './cancel-requests.js';
 import { startRetentionSweeper } from './retention-sweeper.js';
@@ -21,14 +22,18 @@ export type WorkerConfig = Pick<
   | 'STALLED_INTERVAL_MS'
   | 'MAX_STALLED_COUNT'
   | 'IDEMPOTENCY_TTL_SECONDS'
+  | 'QUEUE_SHARDS'
+  | 'QUEUE_SHARDS_PREVIOUS'
+  | 'WORKER_SHARDS'
 >;
 
 /**
- * Consumes the jobs queue. A killed worker's jobs are found by BullMQ's stall
+ * Consumes the job queues of its shards (WORKER_SHARDS, or all of them), one
+ * BullMQ Worker per shard. A killed worker's jobs are found by BullMQ's stall
  * check once their lock lapses: within LOCK_DURATION_MS + STALLED_INTERVAL_MS
  * (15 s by default) another worker runs them again.
  */
-export function createWorker(deps: { config: WorkerConfig; connection: Redis; registry: JobTypeRegistry; logger: Logger }) {
+export function createWorker(deps: { config: WorkerConfig; connection: RedisClient; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
   const cancels = listenForCancels({ connection: deps.connection, prefix: config.QUEUE_PREFIX, logger });
   const runJob = createJobRunner({
@@ -38,11 +43,50 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
     // A rerun after a crash may have missed the broadcast: ask the job hash (reruns are rare).
     canceledBeforeStart: async (job) =>
       cancels.arrivedEarly(job.id ?? '') ||
-      (job.attemptsStarted > 1 && (await deps.connection.hexists(worker.toKey(job.id ?? ''), 'cx')) === 1),
+      (job.attemptsStarted > 1 && (await deps.connection.hexists(job.queueQualifiedName + ':' + job.id, 'cx')) === 1),
   });
-  const worker = new Worker(JOBS_QUEUE, runJob, {
+  const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
+  const shards = shardIndexes.map((index) => consumeShard({ ...deps, index, runJob }));
+  for (const shard of shards) cancels.attach(shard.worker);
+
+  let closing: Promise<void> | undefined;
+  return {
+    workers: shards.map((shard) => shard.worker),
+    shardIndexes,
+    waitUntilReady: () => Promise.all(shards.map((shard) => shard.worker.waitUntilReady())),
+    /**
+     * Stops taking jobs and lets active ones finish, results stored, for up to
+     * SHUTDOWN_GRACE_MS. Past that it lets go of them: their locks lapse and
+     * another worker takes them over (no attempt is spent). Safe to call twice.
+     */
+    close(): Promise<void> {
+      closing ??= (async () => {
+        let timer: NodeJS.Timeout | undefined;
+        const graceOver = new Promise<'grace-over'>((resolve) => {
+          timer = setTimeout(() => resolve('grace-over'), config.SHUTDOWN_GRACE_MS);
+        });
+        await Promise.all(shards.map((shard) => shard.close(graceOver)));
+        clearTimeout(timer);
+        await cancels.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function consumeShard(deps: {
+  config: WorkerConfig;
+  connection: RedisClient;
+  logger: Logger;
+  index: number;
+  runJob: ReturnType<typeof createJobRunner>;
+}) {
+  const { config } = deps;
+  const logger = deps.logger.child({ shard: deps.index });
+  const prefix = shardPrefix(config.QUEUE_PREFIX, deps.index);
+  const worker = new Worker(JOBS_QUEUE, deps.runJob, {
     connection: deps.connection,
-    prefix: config.QUEUE_PREFIX,
+    prefix,
     concurrency: config.WORKER_CONCURRENCY,
     lockDuration: config.LOCK_DURATION_MS,
     stalledInterval: config.STALLED_INTERVAL_MS,
@@ -50,10 +94,6 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
     // the default of 1 would fail a job on a second worker crash.
     maxStalledCount: config.MAX_STALLED_COUNT,
   });
-  cancels.attach(worker);
-  const retentionQueue = new Queue(JOBS_QUEUE, { connection: deps.connection, prefix: config.QUEUE_PREFIX });
-  retentionQueue.on('error', (err) => logger.warn({ err }, 'retention queue error'));
-  const sweeper = startRetentionSweeper({ queue: retentionQueue, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, logger });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) =>
     logger.warn({ jobId, tenant: tenantOfJobId(jobId) }, 'job stalled (its worker died or froze); running it again'),
@@ -65,35 +105,24 @@ export function createWorker(deps: { config: WorkerConfig; connection: Redis; re
       logger.warn({ jobId: job.id, tenant: tenantOfJobId(job.id), type: job.name, err }, 'job failed for good');
     }
   });
+  const retentionQueue = new Queue(JOBS_QUEUE, { connection: deps.connection, prefix });
+  retentionQueue.on('error', (err) => logger.warn({ err }, 'retention queue error'));
+  const sweeper = startRetentionSweeper({ queue: retentionQueue, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, logger });
 
-  let closing: Promise<void> | undefined;
   return {
     worker,
     /**
-     * Stops taking jobs and lets active ones finish, results stored, for up to
-     * SHUTDOWN_GRACE_MS. Past that it lets go of them: their locks lapse and
-     * another worker takes them over (no attempt is spent). Safe to call twice.
-     *
      * BullMQ's close() is memoised, so a waiting close() could not be turned
      * into close(true) when the grace runs out: pause() does the waiting instead.
      */
-    close(): Promise<void> {
-      closing ??= (async () => {
-        let timer: NodeJS.Timeout | undefined;
-        const graceOver = new Promise<'grace-over'>((resolve) => {
-          timer = setTimeout(() => resolve('grace-over'), config.SHUTDOWN_GRACE_MS);
-        });
-        const outcome = await Promise.race([worker.pause().then(() => 'drained' as const), graceOver]);
-        clearTimeout(timer);
-        if (outcome === 'grace-over') {
-          logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
-        }
-        await worker.close(outcome === 'grace-over');
-        await sweeper.stop();
-        await retentionQueue.close();
-        await cancels.close();
-      })();
-      return closing;
+    async close(graceOver: Promise<'grace-over'>) {
+      const outcome = await Promise.race([worker.pause().then(() => 'drained' as const), graceOver]);
+      if (outcome === 'grace-over') {
+        logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
+      }
+      await worker.close(outcome === 'grace-over');
+      await sweeper.stop();
+      await retentionQueue.close();
     },
   };
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/api/app.js';
 import { openApiServices } from '../../src/api/services.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { closeAll } from '../../src/shared/close-all.js';
 import { JOBS_QUEUE } from '../../src/shared/queue-names.js';
-import { closeRedis, patientRedisOptions } from '../../src/shared/redis.js';
+import { closeRedis, connectRedis, patientRedisOptions } from '../../src/shared/redis.js';
+import { allShardIndexes, shardIndex, shardPrefix } from '../../src/shared/shards.js';
 import { defaultJobTypes } from '../../src/worker/handlers/index.js';
 import type { JobTypeRegistry } from '../../src/worker/handlers/job-type.js';
 import { createWorker } from '../../src/worker/worker.js';
@@ -43,13 +43,7 @@ export async function startApi(config: Config, options: { registry?: JobTypeRegi
     config,
     logger,
     registry: options.registry ?? defaultJobTypes,
-    queue: services.queue,
-    enqueueOnce: services.enqueueOnce,
-    admission: services.admission,
-    cancelJob: services.cancelJob,
-    connection: services.connection,
-    redis: services.redis,
-    jobEnds: services.jobEnds,
+    ...services.appDeps,
   });
   await app.ready();
   return {
@@ -62,7 +56,7 @@ export type TestApi = Awaited<ReturnType<typeof startApi>>;
 
 /** A worker in this process, as worker/main.ts builds it. */
 export async function startWorker(config: Config, options: { registry?: JobTypeRegistry; logger?: Logger } = {}) {
-  const connection = new Redis(config.REDIS_URL, patientRedisOptions());
+  const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'test:worker');
   connection.on('error', () => {});
   const worker = createWorker({
     config,
@@ -70,24 +64,32 @@ export async function startWorker(config: Config, options: { registry?: JobTypeR
     registry: options.registry ?? defaultJobTypes,
     logger: options.logger ?? silentLogger,
   });
-  await worker.worker.waitUntilReady();
+  await worker.waitUntilReady();
   return {
     ...worker,
     close: () => closeAll([['worker', () => worker.close()], ['redis', () => closeRedis(connection)]]),
   };
 }
 
-/** What Redis holds, read the way an operator would (BullMQ's own counts). */
+/** What Redis holds, read the way an operator would (BullMQ's own counts, over every shard). */
 export async function openInspector(config: Config) {
-  const connection = new Redis(config.REDIS_URL, patientRedisOptions());
-  const queue = new Queue(JOBS_QUEUE, { connection, prefix: config.QUEUE_PREFIX });
+  const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'test:inspector');
+  const queues = allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS }).map(
+    (index) => new Queue(JOBS_QUEUE, { connection, prefix: shardPrefix(config.QUEUE_PREFIX, index) }),
+  );
   return {
-    queue,
+    /** Shard 0's queue: the only one unless QUEUE_SHARDS > 1. */
+    queue: queues[0]!,
+    queues,
+    /** The queue a job id lives in under the current layout. */
+    queueOf: (jobId: string) => queues[shardIndex(jobId, config.QUEUE_SHARDS)]!,
     async jobCount(): Promise<number> {
-      const counts = await queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children');
-      return Object.values(counts).reduce((sum, n) => sum + n, 0);
+      const perShard = await Promise.all(
+        queues.map((queue) => queue.getJobCounts('waiting', 'active', 'completed', 'failed', 'delayed', 'prioritized', 'waiting-children')),
+      );
+      return perShard.flatMap((counts) => Object.values(counts)).reduce((sum, n) => sum + n, 0);
     },
-    close: () => closeAll([['queue', () => queue.close()], ['redis', () => closeRedis(connection)]]),
+    close: () => closeAll([...queues.map((queue) => ['queue', () => queue.close()] as const), ['redis', () => closeRedis(connection)]]),
   };
 }
 

@@ -108,9 +108,9 @@ describe('the queue dashboard at /admin/queues', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(await res.json()).toMatchObject({ type: '/problems/forbidden' });
     }
-    const stored = await api.services.queue.getJob('acme~shown-on-the-board');
+    const stored = await api.services.shards.current('acme~shown-on-the-board').queue.getJob('acme~shown-on-the-board');
     expect(stored?.data).toEqual({ ms: 5, failAttempts: 0 });
-    expect(await api.services.queue.getJob('acme~sneaky')).toBeUndefined();
+    expect(await api.services.shards.current('acme~sneaky').queue.getJob('acme~sneaky')).toBeUndefined();
   });
 });
 

@@ -42,7 +42,7 @@ describe('health and readiness', () => {
     cleanups.push(() => services.close());
     await services.started;
     let closing = false;
-    const app = await buildApp({ config, logger: silentLogger, registry: defaultJobTypes, ...services, isClosing: () => closing });
+    const app = await buildApp({ config, logger: silentLogger, registry: defaultJobTypes, ...services.appDeps, isClosing: () => closing });
     cleanups.push(() => app.close());
 
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import { Redis } from 'ioredis';
 import { chromium, type Browser } from 'playwright-core';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config.js';
 import { closeAll } from '../../src/shared/close-all.js';
 import { createMetricsRegistry } from '../../src/shared/metrics/metrics-registry.js';
-import { closeRedis, patientRedisOptions } from '../../src/shared/redis.js';
+import { closeRedis, connectRedis, patientRedisOptions } from '../../src/shared/redis.js';
 import { defaultJobTypes } from '../../src/worker/handlers/index.js';
 import { buildMetricsServer } from '../../src/worker/metrics-server.js';
 import { registerWorkerMetrics } from '../../src/worker/metrics/worker-metrics.js';
@@ -15,13 +14,13 @@ import { silentLogger } from '../helpers/harness.js';
 /** A worker as worker/main.ts wires it: the worker, its metrics, and its /metrics + /healthz server (not listening). */
 export async function startObservedWorker(config: Config, options: { logger?: Logger } = {}) {
   const logger = options.logger ?? silentLogger;
-  const connection = new Redis(config.REDIS_URL, patientRedisOptions());
+  const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'test:observed-worker');
   connection.on('error', () => {}); // tests stop Redis on purpose
   const worker = createWorker({ config, connection, registry: defaultJobTypes, logger });
-  await worker.worker.waitUntilReady();
+  await worker.waitUntilReady();
   const registry = createMetricsRegistry();
   registerWorkerMetrics(registry, {
-    worker: worker.worker,
+    workers: worker.workers,
     connection,
     jobTypes: defaultJobTypes,
     redisTimeoutMs: config.REDIS_TIMEOUT_MS,
@@ -29,7 +28,7 @@ export async function startObservedWorker(config: Config, options: { logger?: Lo
   const server = await buildMetricsServer({ registry, logger });
   await server.ready();
   return {
-    worker: worker.worker,
+    worker: worker.workers[0]!,
     server,
     close: () =>
       closeAll([

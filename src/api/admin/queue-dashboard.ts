@@ -38,7 +38,7 @@ const prefersHtml = (request: FastifyRequest) => (request.headers.accept ?? '').
  * retry/clean actions, Path=/admin, 8 hours). Without either: 401, with the login
  * form for a browser and problem+json for anything else.
  */
-export const queueDashboard: FastifyPluginAsync<{ queue: Queue; adminToken: string }> = async (app, options) => {
+export const queueDashboard: FastifyPluginAsync<{ queues: readonly Queue[]; adminToken: string }> = async (app, options) => {
   const session = createAdminSession(options.adminToken);
   await app.register(cookie); // scoped to the dashboard: no cookie parsing on the API's hot path
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
@@ -83,7 +83,10 @@ export const queueDashboard: FastifyPluginAsync<{ queue: Queue; adminToken: stri
     });
     const serverAdapter = new FastifyAdapter().setBasePath(DASHBOARD_PATH);
     createBullBoard({
-      queues: [new BullMQAdapter(options.queue)],
+      // Every shard's queue is named `jobs`; bull-board tells them apart by a display prefix.
+      queues: options.queues.map((queue, index) =>
+        new BullMQAdapter(queue, options.queues.length > 1 ? { prefix: `shard-${index}-` } : {}),
+      ),
       serverAdapter,
       options: { uiConfig: { boardTitle: 'job-intake' } },
     });

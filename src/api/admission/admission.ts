@@ -1,5 +1,3 @@
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ProblemError } from '../errors.js';
 import type { QueueDepthGauge } from './queue-depth.js';
 import type { TenantQuota } from './tenant-quota.js';
@@ -12,20 +10,18 @@ const QUEUE_FULL_RETRY_AFTER_SECONDS = 5;
  * a replay of an existing key through, so retries keep getting their answer.
  */
 export function createAdmission(deps: {
-  queue: Queue;
-  connection: Redis;
+  /** True when the key's job exists (in either shard layout). */
+  jobExists: (jobId: string) => Promise<boolean>;
   depth: QueueDepthGauge;
   quota: TenantQuota;
   maxQueueDepth: number;
 }) {
-  const jobExists = async (jobId: string) => (await deps.connection.exists(deps.queue.toKey(jobId))) === 1;
-
   return {
     async admit(tenant: string, jobId: string): Promise<void> {
       const queueFull = deps.maxQueueDepth > 0 && (await deps.depth.current()) >= deps.maxQueueDepth;
       const quotaRetryAfter = deps.quota.enabled ? await deps.quota.retryAfter(tenant) : 0;
       if (!queueFull && quotaRetryAfter === 0) return;
-      if (await jobExists(jobId)) return; // a replay (or a 422): never refused for capacity
+      if (await deps.jobExists(jobId)) return; // a replay (or a 422): never refused for capacity
       if (queueFull) {
         throw new ProblemError('queue-full', `More than ${deps.maxQueueDepth} jobs are waiting; nothing was created.`, {
           retryAfterSeconds: QUEUE_FULL_RETRY_AFTER_SECONDS,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -7,7 +7,7 @@ const HOUR_MS = 3_600_000;
  * it is never charged). The check and the charge are separate steps, so many
  * first requests racing at the edge may overshoot by their number.
  */
-export function createTenantQuota(deps: { connection: Redis; prefix: string; jobsPerHour: number; now?: () => number }) {
+export function createTenantQuota(deps: { connection: RedisClient; prefix: string; jobsPerHour: number; now?: () => number }) {
   const now = deps.now ?? Date.now;
   const keyOf = (tenant: string) => `${deps.prefix}:quota:${encodeURIComponent(tenant)}:${Math.floor(now() / HOUR_MS)}`;
   const secondsLeftInHour = () => Math.ceil((HOUR_MS - (now() % HOUR_MS)) / 1000);

@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import { CANCELED_REASON, cancelChannel } from '../../shared/cancellation.js';
 import { cancelJobScript } from './cancel-job-script.js';
 
@@ -20,8 +20,8 @@ type WithCancelCommand = {
 };
 
 /** Cancels a job in one atomic step (see cancel-job-script.ts for every case). */
-export function createCancelJob(deps: { queue: Queue; connection: Redis; prefix: string }) {
-  deps.connection.defineCommand(COMMAND, { numberOfKeys: 8, lua: cancelJobScript });
+export function createCancelJob(deps: { queue: Queue; connection: RedisClient; prefix: string }) {
+  if (!(COMMAND in deps.connection)) deps.connection.defineCommand(COMMAND, { numberOfKeys: 8, lua: cancelJobScript });
   const keys = deps.queue.keys;
 
   return async function cancelJob(jobId: string): Promise<CancelOutcome> {

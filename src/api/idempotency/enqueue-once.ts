@@ -1,5 +1,5 @@
 import { Job, type JobsOptions, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import { claimFingerprintScript } from './claim-fingerprint-script.js';
 
 const CLAIM_COMMAND = 'jobIntakeClaimFingerprint';
@@ -47,10 +47,12 @@ type MultiWithClaim = { [CLAIM_COMMAND](jobKey: string, fingerprint: string): un
 export function createEnqueueOnce(deps: {
   queue: Queue;
   /** The raw connection the queue was built on (BullMQ's scripts are defined on it). */
-  connection: Redis;
+  connection: RedisClient;
   jobOptions: JobsOptions;
 }) {
-  deps.connection.defineCommand(CLAIM_COMMAND, { numberOfKeys: 1, lua: claimFingerprintScript });
+  if (!(CLAIM_COMMAND in deps.connection)) {
+    deps.connection.defineCommand(CLAIM_COMMAND, { numberOfKeys: 1, lua: claimFingerprintScript });
+  }
 
   return async function enqueueOnce(request: EnqueueRequest): Promise<EnqueueOutcome> {
     const { jobId } = request;
@@ -74,9 +76,27 @@ export function createEnqueueOnce(deps: {
 
     const [created, fingerprint, timestamp] = claim;
     const stored: StoredIntake = { jobId, fingerprint, createdAtMs: Number(timestamp) };
-    if (created === 1) return { kind: 'created', stored };
-    return { kind: fingerprint === request.fingerprint ? 'replayed' : 'mismatch', stored };
+    return created === 1 ? { kind: 'created', stored } : classifyExisting(stored, request.fingerprint);
   };
+}
+
+function classifyExisting(stored: StoredIntake, fingerprint: string): EnqueueOutcome {
+  return { kind: stored.fingerprint === fingerprint ? 'replayed' : 'mismatch', stored };
+}
+
+/**
+ * What a queue holds for a job id, without adding anything: for the previous
+ * shard layout while QUEUE_SHARDS changes (see docs/scaling.md). Null when absent.
+ */
+export async function readExistingIntake(
+  connection: RedisClient,
+  queue: Queue,
+  jobId: string,
+  fingerprint: string,
+): Promise<EnqueueOutcome | null> {
+  const [storedFingerprint, timestamp] = await connection.hmget(queue.toKey(jobId), 'fp', 'timestamp');
+  if (storedFingerprint === null || storedFingerprint === undefined || timestamp === null || timestamp === undefined) return null;
+  return classifyExisting({ jobId, fingerprint: storedFingerprint, createdAtMs: Number(timestamp) }, fingerprint);
 }
 
 export type EnqueueOnce = ReturnType<typeof createEnqueueOnce>;

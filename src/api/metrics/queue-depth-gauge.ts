@@ -7,10 +7,10 @@ export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'fai
 
 /**
  * `job_intake_queue_jobs{state}`: read at scrape time with one getJobCounts call
- * (one Lua round trip), never per request. While Redis is out the gauge has no
+ * per shard (one Lua round trip each), never per request; summed over shards. While Redis is out the gauge has no
  * samples rather than stale ones; `job_intake_redis_up` says why.
  */
-export function registerQueueDepthGauge(registry: Registry, deps: { queue: Queue; redis: RedisGuard }): Gauge<'state'> {
+export function registerQueueDepthGauge(registry: Registry, deps: { queues: readonly Queue[]; redis: RedisGuard }): Gauge<'state'> {
   return new Gauge({
     name: 'job_intake_queue_jobs',
     help: 'Jobs in the queue by state, read at scrape time.',
@@ -18,13 +18,13 @@ export function registerQueueDepthGauge(registry: Registry, deps: { queue: Queue
     registers: [registry],
     async collect() {
       this.reset();
-      let counts: Record<string, number>;
+      let perShard: Array<Record<string, number>>;
       try {
-        counts = await deps.redis.run(() => deps.queue.getJobCounts(...QUEUE_STATES));
+        perShard = await deps.redis.run(() => Promise.all(deps.queues.map((queue) => queue.getJobCounts(...QUEUE_STATES))));
       } catch {
         return; // Redis is out: no samples; job_intake_redis_up reports it
       }
-      for (const state of QUEUE_STATES) this.set({ state }, counts[state] ?? 0);
+      for (const state of QUEUE_STATES) this.set({ state }, perShard.reduce((sum, counts) => sum + (counts[state] ?? 0), 0));
     },
   });
 }

@@ -19,7 +19,7 @@ const OUTCOMES = ['succeeded', 'retrying', 'failed', 'canceled'] as const;
  *   found by this worker's stall check and put back in line.
  * `type` is bounded by the registry: a name it does not know counts as `unknown`.
  */
-export function observeJobMetrics(registry: Registry, deps: { worker: Worker; jobTypes: JobTypeRegistry }): void {
+export function observeJobMetrics(registry: Registry, deps: { workers: readonly Worker[]; jobTypes: JobTypeRegistry }): void {
   const labelNames = ['type', 'outcome'] as const;
   const runs = new Counter({
     name: 'job_intake_job_runs_total',
@@ -50,13 +50,16 @@ export function observeJobMetrics(registry: Registry, deps: { worker: Worker; jo
     runs.inc(labels);
     if (job.processedOn) duration.observe(labels, Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
   };
-  deps.worker.on('completed', (job) => record(job, 'succeeded'));
-  deps.worker.on('failed', (job) => {
-    // BullMQ sets finishedOn only when the job has failed for good (attempts
-    // spent, or an UnrecoverableError); a run that will be retried has none.
-    if (job === undefined) return;
-    if (!job.finishedOn) record(job, 'retrying');
-    else record(job, job.failedReason === CANCELED_REASON ? 'canceled' : 'failed');
-  });
-  deps.worker.on('stalled', () => stalled.inc());
+  // One BullMQ Worker per shard this process consumes.
+  for (const worker of deps.workers) {
+    worker.on('completed', (job) => record(job, 'succeeded'));
+    worker.on('failed', (job) => {
+      // BullMQ sets finishedOn only when the job has failed for good (attempts
+      // spent, or an UnrecoverableError); a run that will be retried has none.
+      if (job === undefined) return;
+      if (!job.finishedOn) record(job, 'retrying');
+      else record(job, job.failedReason === CANCELED_REASON ? 'canceled' : 'failed');
+    });
+    worker.on('stalled', () => stalled.inc());
+  }
 }

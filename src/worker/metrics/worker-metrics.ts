@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.js';
 import type { Registry } from 'prom-client';
 import { registerRedisUpGauge } from '../../shared/metrics/redis-up-gauge.js';
 import type { JobTypeRegistry } from '../handlers/job-type.js';
@@ -9,14 +9,14 @@ import { observeJobMetrics } from './job-metrics.js';
 export function registerWorkerMetrics(
   registry: Registry,
   deps: {
-    worker: Worker;
-    connection: Redis;
+    workers: readonly Worker[];
+    connection: RedisClient;
     jobTypes: JobTypeRegistry;
     /** How long a scrape waits for Redis to answer PING before reporting it down. */
     redisTimeoutMs: number;
   },
 ): void {
-  observeJobMetrics(registry, { worker: deps.worker, jobTypes: deps.jobTypes });
+  observeJobMetrics(registry, { workers: deps.workers, jobTypes: deps.jobTypes });
   // The worker's connection queues commands while disconnected (it waits out
   // outages), so only PING when connected: a queued PING would only time out.
   registerRedisUpGauge(

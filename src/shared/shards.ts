@@ -1,0 +1,38 @@
+/**
+ * Sharding: jobs spread over QUEUE_SHARDS BullMQ queues. Each queue's prefix
+ * carries a Redis Cluster hash tag (`{ji-3}`), so all keys of one queue live in
+ * one slot and BullMQ's Lua scripts (and our MULTI) stay legal in a cluster.
+ * A job's shard is a stable hash of its id, i.e. of (tenant, key): every
+ * duplicate of a key reaches the same queue and the same atomic add.
+ */
+
+/** `{<prefix>-<index>}`: the hash tag is the whole prefix. */
+export function shardPrefix(queuePrefix: string, index: number): string {
+  return `{${queuePrefix}-${index}}`;
+}
+
+/** FNV-1a (32 bit) over the UTF-8 bytes: stable across processes, versions and languages. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (const byte of Buffer.from(text, 'utf8')) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+export function shardIndex(jobId: string, shardCount: number): number {
+  return shardCount === 1 ? 0 : fnv1a(jobId) % shardCount;
+}
+
+export interface ShardLayout {
+  /** QUEUE_SHARDS: where new jobs go. */
+  readonly count: number;
+  /** QUEUE_SHARDS_PREVIOUS while a change of N is under way (0 = none): still searched for keys. */
+  readonly previousCount: number;
+}
+
+/** Every shard index a layout can hold jobs in (the union of both layouts). */
+export function allShardIndexes(layout: ShardLayout): number[] {
+  return Array.from({ length: Math.max(layout.count, layout.previousCount) }, (_, index) => index);
+}
