@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config.js';
+import { startRedisCluster, type RedisCluster } from '../../src/dev/redis-cluster.js';
+import { shardIndex } from '../../src/shared/shards.js';
+import { openInspector, receipt, startApi, startWorker, submit, testConfig, TOKENS, type TestApi } from '../helpers/harness.js';
+
+const SHARDS = 6;
+let cluster: RedisCluster;
+let config: Config;
+let api: TestApi;
+let worker: Awaited<ReturnType<typeof startWorker>>;
+let inspector: Awaited<ReturnType<typeof openInspector>>;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster({ masters: 3 });
+  config = testConfig('redis://unused:1', {
+    REDIS_CLUSTER_NODES: cluster.nodeList,
+    QUEUE_SHARDS: String(SHARDS),
+    API_KEYS: `acme:${TOKENS.acme},globex:${TOKENS.globex}`,
+  });
+  api = await startApi(config);
+  worker = await startWorker(config);
+  inspector = await openInspector(config);
+}, 60_000);
+afterAll(async () => {
+  await inspector?.close();
+  await worker?.close();
+  await api?.close();
+  await cluster?.stop();
+});
+
+const sleep = (result: unknown) => ({ type: 'sleep', payload: { ms: 5, result } });
+const acme = TOKENS.acme;
+
+describe(`job-intake on a 3-master Redis Cluster with ${SHARDS} shards`, () => {
+  it('accepts, replays byte for byte, refuses a mismatch, and runs every job to its result', async () => {
+    const keys = Array.from({ length: 60 }, (_, i) => `order-${i}`);
+    const firsts = await Promise.all(keys.map((key) => submit(api, { key, token: acme, body: sleep(key) })));
+    expect(firsts.map((res) => res.statusCode)).toEqual(keys.map(() => 202));
+
+    const replays = await Promise.all(keys.map((key) => submit(api, { key, token: acme, body: sleep(key) })));
+    expect(replays.map((res) => res.body)).toEqual(firsts.map((res) => res.body));
+    expect(replays.every((res) => res.headers['idempotent-replayed'] === 'true')).toBe(true);
+    expect((await submit(api, { key: 'order-0', token: acme, body: sleep('other') })).statusCode).toBe(422);
+
+    const receipts = await Promise.all(keys.map((key) => receipt(api, key, { token: acme, wait: 20 })));
+    expect(receipts.map((res) => res.json().result)).toEqual(keys);
+    expect(await inspector.jobCount()).toBe(keys.length);
+    // The keys really spread: every shard got jobs, and the shards sit on more than one master.
+    const usedShards = new Set(keys.map((key) => shardIndex(`acme~${key}`, SHARDS)));
+    expect(usedShards.size).toBe(SHARDS);
+    const owners = new Set(
+      await Promise.all([...usedShards].map(async (index) => (await cluster.ownerOf(await keySlot(`{${config.QUEUE_PREFIX}-${index}}`))).port)),
+    );
+    expect(owners.size).toBeGreaterThan(1);
+  });
+
+  it('keeps tenants apart: the same key is two jobs, and neither tenant sees the other', async () => {
+    const a = await submit(api, { key: 'shared', token: TOKENS.acme, body: sleep('a') });
+    const b = await submit(api, { key: 'shared', token: TOKENS.globex, body: sleep('b') });
+
+    expect(b.headers['idempotent-replayed']).toBeUndefined();
+    expect(a.json().id).not.toBe(b.json().id);
+    expect((await receipt(api, 'shared', { token: TOKENS.globex, wait: 20 })).json().result).toBe('b');
+    expect((await receipt(api, 'only-acme', { token: TOKENS.globex })).statusCode).toBe(404);
+  });
+
+  it('collapses a duplicate storm over two API instances into one job', async () => {
+    const second = await startApi(config);
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, (_, i) => submit(i % 2 ? api : second, { key: 'storm', token: acme, body: sleep('once') })),
+      );
+      expect(new Set(answers.map((res) => res.statusCode))).toEqual(new Set([202]));
+      expect(new Set(answers.map((res) => res.body)).size).toBe(1);
+      expect(answers.filter((res) => res.headers['idempotent-replayed'] === undefined)).toHaveLength(1);
+      expect((await receipt(api, 'storm', { token: acme, wait: 20 })).json()).toMatchObject({ status: 'succeeded', attempts: 1 });
+      const queue = inspector.queueOf('acme~storm');
+      expect(await queue.getJob('acme~storm')).toBeDefined();
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('cancels a queued job through its shard, and long-polls and Prefer: wait work there', async () => {
+    const delayed = await submit(api, { key: 'to-cancel', token: acme, body: { ...sleep('never'), options: { delayMs: 60_000 } } });
+    expect(delayed.statusCode).toBe(202);
+    const canceled = await api.app.inject({ method: 'DELETE', url: '/v1/receipts/to-cancel', headers: { authorization: `Bearer ${acme}` } });
+    expect(canceled.json()).toMatchObject({ status: 'canceled' });
+
+    const quick = await submit(api, { key: 'sync', token: acme, body: sleep('now'), headers: { prefer: 'wait=10' } });
+    expect(quick.statusCode).toBe(200);
+    expect(quick.json()).toMatchObject({ status: 'succeeded', result: 'now' });
+  });
+
+  it("loses no accepted job while a shard's slot migrates to another master", async () => {
+    const slot = await keySlot(`{${config.QUEUE_PREFIX}-0}`);
+    const from = await cluster.ownerOf(slot);
+    const to = cluster.nodes.find((node) => node !== from)!;
+    const keys = Array.from({ length: 200 }, (_, i) => `migrating-${i}`).filter((key) => shardIndex(`acme~${key}`, SHARDS) === 0);
+
+    // Submit while the slot moves; a 503 during the move is retried with the same key, as clients do.
+    const submitUntilAccepted = async (key: string) => {
+      for (let tries = 0; tries < 50; tries += 1) {
+        const res = await submit(api, { key, token: acme, body: sleep(key) });
+        if (res.statusCode === 202) return res;
+        expect(res.statusCode).toBe(503);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`${key} never accepted`);
+    };
+    const [answers] = await Promise.all([Promise.all(keys.map(submitUntilAccepted)), cluster.migrateSlot(slot, to)]);
+    expect(answers).toHaveLength(keys.length);
+    expect(await cluster.ownerOf(slot)).toBe(to);
+
+    const receipts = await Promise.all(keys.map((key) => receipt(api, key, { token: acme, wait: 20 })));
+    expect(receipts.map((res) => res.json().status)).toEqual(keys.map(() => 'succeeded'));
+    expect(receipts.map((res) => res.json().result)).toEqual(keys);
+  });
+});
+
+async function keySlot(key: string): Promise<number> {
+  return Number((await cluster.redisCli('-p', String(cluster.nodes[0]!.port), 'cluster', 'keyslot', key)).trim());
+}
