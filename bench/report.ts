@@ -23,9 +23,13 @@ const x = (n: number) => `${n.toFixed(2)}x`;
 
 function intakeTable(results: BenchResults): string[] {
   const rows = results.intake.map(
-    (r) => `| ${r.label} | ${r.cell.keys} | ${range(r.requestsPerSecond, int)} | ${range(r.p50Ms, ms)} | ${range(r.p99Ms, ms)} | ${r.non2xx} | ${r.socketErrors} |`,
+    (r) => `| ${r.label} | ${r.cell.keys} | ${range(r.requestsPerSecond, int)} | ${range(r.p50Ms, ms)} | ${range(r.p99Ms, ms)} | ${r.non2xx} | ${r.socketErrors} | ${int(r.subjectCpuUsPerRequest.median)} | ${int(r.redisCpuUsPerRequest.median)} |`,
   );
-  return ['| subject | keys | req/s, median (min–max) | p50 ms | p99 ms | non-2xx | socket errors |', '|---|---|---|---|---|---|---|', ...rows];
+  return [
+    '| subject | keys | req/s, median (min–max) | p50 ms | p99 ms | non-2xx | socket errors | server CPU µs/req | Redis CPU µs/req |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
 }
 
 function drainTable(series: DrainSeries[]): string[] {
