@@ -18,6 +18,7 @@ const app = await buildApp({
   registry: defaultJobTypes,
   queue: services.queue,
   enqueueOnce: services.enqueueOnce,
+  replays: services.replays,
   admission: services.admission,
   cancelJob: services.cancelJob,
   connection: services.connection,

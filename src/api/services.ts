@@ -10,6 +10,7 @@ import { createQueueDepthGauge } from './admission/queue-depth.js';
 import { createTenantQuota } from './admission/tenant-quota.js';
 import { createCancelJob } from './cancellation/cancel-job.js';
 import { createEnqueueOnce } from './idempotency/enqueue-once.js';
+import { createReplayCache, DEFAULT_REPLAY_CACHE, type ReplayCacheOptions } from './idempotency/replay-cache.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
 import { createRedisGuard } from './redis-guard.js';
 
@@ -30,7 +31,7 @@ export function openApiServices(
     | 'TENANT_JOBS_PER_HOUR'
   >,
   logger: Logger,
-  options: { queueDepthRefreshMs?: number } = {},
+  options: { queueDepthRefreshMs?: number; replayCache?: Partial<ReplayCacheOptions> } = {},
 ) {
   const connection = connectRedis(config.REDIS_URL, apiRedisOptions(config.REDIS_TIMEOUT_MS), 'job-intake:api');
   const eventsConnection = connectRedis(config.REDIS_URL, patientRedisOptions(), 'job-intake:api-events');
@@ -66,6 +67,11 @@ export function openApiServices(
 
   const redis = createRedisGuard({ client: connection, timeoutMs: config.REDIS_TIMEOUT_MS, ready: () => queueStarted });
   const enqueueOnce = createEnqueueOnce({ queue, connection: intakeConnection, jobOptions: jobOptions(config) });
+  const replays = createReplayCache({
+    ...DEFAULT_REPLAY_CACHE,
+    idempotencyTtlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000,
+    ...options.replayCache,
+  });
   const jobEnds = createJobEndWaiter(queueEvents);
   const admission = createAdmission({
     queue,
@@ -81,6 +87,7 @@ export function openApiServices(
     connection,
     redis,
     enqueueOnce,
+    replays,
     jobEnds,
     admission,
     cancelJob: createCancelJob({ queue, connection, prefix: config.QUEUE_PREFIX }),
