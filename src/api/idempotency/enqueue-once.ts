@@ -64,7 +64,8 @@ export function createEnqueueOnce(deps: {
     const scheduling: JobsOptions = {};
     if (request.options?.delayMs) scheduling.delay = request.options.delayMs;
     if (request.options?.priority) scheduling.priority = request.options.priority;
-    const job = new Job(deps.queue, request.type, request.payload, { ...deps.jobOptions, ...scheduling, jobId }, jobId);
+    // The id goes in as BullMQ's own argument, not in the stored options (queue-names.ts: why).
+    const job = new Job(deps.queue, request.type, request.payload, { ...deps.jobOptions, ...scheduling }, jobId);
     const add = bullmqAddCall(job);
     const claim = await commands[commandName(add.script)]!(...add.keys, deps.queue.toKey(jobId), ...add.args, request.fingerprint);
     if (typeof claim === 'number') throw new Error(`BullMQ refused to add job ${jobId} (code ${claim})`);
