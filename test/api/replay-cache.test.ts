@@ -87,8 +87,7 @@ describe('retries answered from the replay cache', () => {
   });
 
   it('stops replaying a job the TTL sweeper removed once the cache TTL has passed', async () => {
-    // Loaded through the schema (which keeps the TTL at 60 s or more), then shortened for the test.
-    const config: Config = { ...testConfig(redis.url), IDEMPOTENCY_TTL_SECONDS: 1 };
+    const config = testConfig(redis.url, { IDEMPOTENCY_TTL_SECONDS: '1' });
     const { api, inspector, passCacheTtl, close } = await startApiWithClock(config);
     const worker = await startWorker(config);
     try {
