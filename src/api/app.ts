@@ -14,6 +14,7 @@ import type { CancelJob } from './cancellation/cancel-job.js';
 import { clientErrorHandler } from './client-error.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobShards } from './job-shards.js';
+import type { ReplayCache } from './idempotency/replay-cache.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
 import { registerRequestMetrics } from './metrics/request-metrics.js';
@@ -40,6 +41,8 @@ export interface AppDeps {
   registry: JobTypeRegistry;
   shards: JobShards;
   enqueueOnce: EnqueueOnce;
+  /** Answers retries of recently seen keys without Redis; optional. */
+  replays?: ReplayCache;
   admission: Admission;
   cancelJob: CancelJob;
   redis: RedisGuard;
@@ -108,6 +111,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(jobsRoutes, {
     registry: deps.registry,
     enqueueOnce: deps.enqueueOnce,
+    replays: deps.replays,
     redis: deps.redis,
     admission: deps.admission,
     receipts,

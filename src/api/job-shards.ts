@@ -24,6 +24,8 @@ export function openJobShards(deps: {
   layout: ShardLayout;
   queuePrefix: string;
   connection: RedisClient;
+  /** The auto-pipelined connection the one-script enqueue runs on. */
+  intakeConnection: RedisClient;
   eventsConnection: RedisClient;
   jobOptions: ReturnType<typeof jobOptions>;
   logger: Logger;
@@ -38,7 +40,7 @@ export function openJobShards(deps: {
       index,
       queue,
       queueEvents,
-      enqueueOnce: createEnqueueOnce({ queue, connection: deps.connection, jobOptions: deps.jobOptions }),
+      enqueueOnce: createEnqueueOnce({ queue, connection: deps.intakeConnection, jobOptions: deps.jobOptions }),
       cancelJob: createCancelJob({ queue, connection: deps.connection, prefix: deps.queuePrefix }),
     };
   });

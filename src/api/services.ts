@@ -9,6 +9,7 @@ import { createQueueDepthGauge } from './admission/queue-depth.js';
 import { createTenantQuota } from './admission/tenant-quota.js';
 import type { CancelOutcome } from './cancellation/cancel-job.js';
 import { readExistingIntake, type EnqueueRequest } from './idempotency/enqueue-once.js';
+import { createReplayCache, DEFAULT_REPLAY_CACHE, type ReplayCacheOptions } from './idempotency/replay-cache.js';
 import { openJobShards } from './job-shards.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
 import { createRedisGuard } from './redis-guard.js';
@@ -33,17 +34,33 @@ export type ApiServicesConfig = Pick<
  * queue. Routes each job id to its shard (and, while QUEUE_SHARDS changes, to
  * the previous layout's shard too).
  */
-export function openApiServices(config: ApiServicesConfig, logger: Logger, options: { queueDepthRefreshMs?: number } = {}) {
+export function openApiServices(
+  config: ApiServicesConfig,
+  logger: Logger,
+  options: { queueDepthRefreshMs?: number; replayCache?: Partial<ReplayCacheOptions> } = {},
+) {
   const connection = connectRedis(config.redisTarget, apiRedisOptions(config.REDIS_TIMEOUT_MS), 'job-intake:api');
   const eventsConnection = connectRedis(config.redisTarget, patientRedisOptions(), 'job-intake:api-events');
+  // Submissions get a connection of their own that auto-pipelines: the enqueue
+  // scripts of every request in one event-loop turn share one socket write (a
+  // write per request was the largest cost in the profile; docs/performance.md).
+  // Only our one-command enqueue runs on it: ioredis 6's auto-pipelining lost
+  // replies with the rate limiter's scripts, so the main connection stays plain.
+  const intakeConnection = connectRedis(
+    config.redisTarget,
+    { ...apiRedisOptions(config.REDIS_TIMEOUT_MS), enableAutoPipelining: true },
+    'job-intake:api-intake',
+  );
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
   connection.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
   eventsConnection.on('error', (err: Error) => logger.warn({ err }, 'redis events connection error'));
+  intakeConnection.on('error', (err: Error) => logger.warn({ err }, 'redis intake connection error'));
 
   const shards = openJobShards({
     layout: { count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS },
     queuePrefix: config.QUEUE_PREFIX,
     connection,
+    intakeConnection,
     eventsConnection,
     jobOptions: jobOptions(config),
     logger,
@@ -86,13 +103,18 @@ export function openApiServices(config: ApiServicesConfig, logger: Logger, optio
   });
 
   const jobEnds = createJobEndWaiter(shards.all.map((shard) => shard.queueEvents));
+  const replays = createReplayCache({
+    ...DEFAULT_REPLAY_CACHE,
+    idempotencyTtlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000,
+    ...options.replayCache,
+  });
   return {
     shards,
     connection,
     jobEnds,
     started,
     /** The parts buildApp() takes. */
-    appDeps: { shards, connection, redis, enqueueOnce, cancelJob, jobEnds, admission },
+    appDeps: { shards, connection, redis, enqueueOnce, replays, cancelJob, jobEnds, admission },
     /** Closes everything, each step even if another fails. */
     close: () =>
       closeAll([
@@ -100,6 +122,7 @@ export function openApiServices(config: ApiServicesConfig, logger: Logger, optio
         ...shards.all.map((shard) => [`queue ${shard.index}`, () => shard.queue.close()] as const),
         ['redis', () => closeRedis(connection)],
         ['redis events', () => closeRedis(eventsConnection)],
+        ['redis intake', () => closeRedis(intakeConnection)],
       ]),
   };
 }

@@ -1,22 +1,33 @@
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, KeepJobs } from 'bullmq';
 
 /** The one BullMQ queue that carries every job type (the job's name is its type). */
 export const JOBS_QUEUE = 'jobs';
 
 /**
- * Options stored with every job. Retention is by age, never by count and never
- * `removeOnComplete: true`: the job *is* the idempotency record, so removing it
- * frees its key. A finished job stays `ttlSeconds` after it ends, then BullMQ
- * removes it (lazily) and the key may be used afresh.
+ * Options stored with every job (BullMQ keeps them, JSON, in the job hash).
+ * Kept short on purpose: Redis stores a hash compactly (listpack) only while
+ * every value is at most `hash-max-listpack-value` (64) bytes; one longer value
+ * turns the whole hash into a hash table, about 3x the memory per job
+ * (docs/performance.md). So no `jobId` (BullMQ takes the id from its own
+ * argument) and no retention here: see `retention`.
  */
-export function jobOptions(config: {
-  JOB_ATTEMPTS: number;
-  JOB_BACKOFF_MS: number;
-  IDEMPOTENCY_TTL_SECONDS: number;
-}): JobsOptions {
+export function jobOptions(config: { JOB_ATTEMPTS: number; JOB_BACKOFF_MS: number }): JobsOptions {
   return Object.freeze({
     attempts: config.JOB_ATTEMPTS,
     backoff: { type: 'exponential', delay: config.JOB_BACKOFF_MS },
+  });
+}
+
+/**
+ * How long finished jobs are kept, set on every worker: BullMQ applies a
+ * worker's `removeOnComplete`/`removeOnFail` to each job that ends there
+ * without options of its own. Retention is by age, never by count and never
+ * `true`: the job *is* the idempotency record, so removing it frees its key. A
+ * finished job stays IDEMPOTENCY_TTL_SECONDS after it ends, then BullMQ removes
+ * it (lazily, when a later job ends) and the key may be used afresh.
+ */
+export function retention(config: { IDEMPOTENCY_TTL_SECONDS: number }): { removeOnComplete: KeepJobs; removeOnFail: KeepJobs } {
+  return Object.freeze({
     removeOnComplete: { age: config.IDEMPOTENCY_TTL_SECONDS },
     removeOnFail: { age: config.IDEMPOTENCY_TTL_SECONDS },
   });

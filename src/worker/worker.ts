@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
-import { JOBS_QUEUE } from '../shared/queue-names.js';
+import { JOBS_QUEUE, retention } from '../shared/queue-names.js';
 import { allShardIndexes, shardPrefix } from '../shared/shards.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
 import { listenForCancels } from './cancel-requests.js';
@@ -93,6 +93,8 @@ function consumeShard(deps: {
     // BullMQ fails a job that stalls more than this, whatever attempts remain;
     // the default of 1 would fail a job on a second worker crash.
     maxStalledCount: config.MAX_STALLED_COUNT,
+    // Every finished job is kept IDEMPOTENCY_TTL_SECONDS (queue-names.ts: why here, not per job).
+    ...retention(config),
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) =>

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { pino, type Logger } from 'pino';
 import { buildApp } from '../../src/api/app.js';
+import type { ReplayCacheOptions } from '../../src/api/idempotency/replay-cache.js';
 import { openApiServices } from '../../src/api/services.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { closeAll } from '../../src/shared/close-all.js';
@@ -34,10 +35,13 @@ export function testConfig(redisUrl: string, env: Record<string, string> = {}): 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
 /** An API instance (no listen) with its own Redis connections; close() releases them. */
-export async function startApi(config: Config, options: { registry?: JobTypeRegistry; logger?: Logger } = {}) {
+export async function startApi(
+  config: Config,
+  options: { registry?: JobTypeRegistry; logger?: Logger; replayCache?: Partial<ReplayCacheOptions> } = {},
+) {
   const logger = options.logger ?? silentLogger;
   // Tests read the queue depth fresh each time, so backpressure is exact there.
-  const services = openApiServices(config, logger, { queueDepthRefreshMs: 0 });
+  const services = openApiServices(config, logger, { queueDepthRefreshMs: 0, replayCache: options.replayCache });
   await Promise.race([services.started, new Promise((resolve) => setTimeout(resolve, 2000))]);
   const app = await buildApp({
     config,

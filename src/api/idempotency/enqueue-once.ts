@@ -1,8 +1,8 @@
 import { Job, type JobsOptions, type Queue } from 'bullmq';
+import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
 import type { RedisClient } from '../../shared/redis.js';
-import { claimFingerprintScript } from './claim-fingerprint-script.js';
-
-const CLAIM_COMMAND = 'jobIntakeClaimFingerprint';
+import { bullmqAddCall, bullmqAddScripts } from './bullmq-add-call.js';
+import { enqueueOnceScript } from './enqueue-once-script.js';
 
 /** What Redis holds for a key after the enqueue: always the first request's facts. */
 export interface StoredIntake {
@@ -31,47 +31,46 @@ export interface SubmissionOptions {
   readonly priority?: number;
 }
 
-type ClaimReply = [created: number, fingerprint: string, timestamp: string] | null;
-type MultiWithClaim = { [CLAIM_COMMAND](jobKey: string, fingerprint: string): unknown };
+type ClaimReply = [created: number, fingerprint: string, timestamp: string] | number | null;
+type EnqueueCommand = (...keysThenArgs: Array<string | Buffer>) => Promise<ClaimReply>;
+
+const commandName = (script: RawScript) => `jobIntakeEnqueueOnce_${script.name}`;
 
 /**
- * Adds a job under its (tenant, key) id and learns, in the same Redis round trip,
+ * Adds a job under its (tenant, key) id and learns, in the same Redis call,
  * whether it was new and which fingerprint the stored job carries.
  *
- * One MULTI holds BullMQ's own add script (which leaves an existing id untouched)
- * and our claim script (which stamps the fingerprint on a job that has none and
- * reads back what is stored). MULTI runs both with nothing in between, so two
- * API processes racing on one key see one `created` and one `replayed`.
- * Never trust the Job that add returns: it holds *our* arguments.
+ * One Lua script runs BullMQ's own add script (which leaves an existing id
+ * untouched) and then our claim step (which stamps the fingerprint on a job that
+ * has none and reads back what is stored). A script runs with nothing in between,
+ * so two API processes racing on one key see one `created` and one `replayed`.
+ * Being one command (not a MULTI), it shares socket writes with other requests
+ * when the connection auto-pipelines. Never trust the Job that add returns: it
+ * holds *our* arguments.
  */
 export function createEnqueueOnce(deps: {
   queue: Queue;
-  /** The raw connection the queue was built on (BullMQ's scripts are defined on it). */
+  /** The connection the enqueue script runs on (need not be the queue's). */
   connection: RedisClient;
   jobOptions: JobsOptions;
 }) {
-  if (!(CLAIM_COMMAND in deps.connection)) {
-    deps.connection.defineCommand(CLAIM_COMMAND, { numberOfKeys: 1, lua: claimFingerprintScript });
+  for (const script of bullmqAddScripts.values()) {
+    // One definition per connection, however many shards share it.
+    if (commandName(script) in deps.connection) continue;
+    deps.connection.defineCommand(commandName(script), { numberOfKeys: script.keys + 1, lua: enqueueOnceScript(script.content) });
   }
+  const commands = deps.connection as unknown as Record<string, EnqueueCommand>;
 
   return async function enqueueOnce(request: EnqueueRequest): Promise<EnqueueOutcome> {
     const { jobId } = request;
-    const client = await deps.queue.backend.client;
-    const multi = client.multi();
     const scheduling: JobsOptions = {};
     if (request.options?.delayMs) scheduling.delay = request.options.delayMs;
     if (request.options?.priority) scheduling.priority = request.options.priority;
-    const job = new Job(deps.queue, request.type, request.payload, { ...deps.jobOptions, ...scheduling, jobId }, jobId);
-    // addJob queues its script on the MULTI synchronously and settles after exec.
-    const added = job.addJob(multi as never);
-    (multi as unknown as MultiWithClaim)[CLAIM_COMMAND](deps.queue.toKey(jobId), request.fingerprint);
-    const results = await multi.exec();
-    await added;
-    const [claimError, claim] = (results?.[1] ?? [new Error('MULTI was discarded'), null]) as [
-      Error | null,
-      ClaimReply,
-    ];
-    if (claimError) throw claimError;
+    // The id goes in as BullMQ's own argument, not in the stored options (queue-names.ts: why).
+    const job = new Job(deps.queue, request.type, request.payload, { ...deps.jobOptions, ...scheduling }, jobId);
+    const add = bullmqAddCall(job);
+    const claim = await commands[commandName(add.script)]!(...add.keys, deps.queue.toKey(jobId), ...add.args, request.fingerprint);
+    if (typeof claim === 'number') throw new Error(`BullMQ refused to add job ${jobId} (code ${claim})`);
     if (claim === null) throw new Error(`job ${jobId} is missing right after its add`);
 
     const [created, fingerprint, timestamp] = claim;

@@ -8,9 +8,10 @@ import type { ReceiptReader } from '../receipt-reader.js';
 import type { Admission } from '../admission/admission.js';
 import { ProblemError } from '../errors.js';
 import { acceptedBody, acceptedSchema } from '../idempotency/accepted-response.js';
-import type { EnqueueOnce } from '../idempotency/enqueue-once.js';
+import type { EnqueueOnce, EnqueueOutcome } from '../idempotency/enqueue-once.js';
 import { requestFingerprint } from '../idempotency/fingerprint.js';
 import { idempotencyKeyHeaderSchema } from '../idempotency/idempotency-key.js';
+import type { ReplayCache } from '../idempotency/replay-cache.js';
 import type { RedisGuard } from '../redis-guard.js';
 import { problemResponses } from './problem-responses.js';
 
@@ -44,7 +45,9 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
   redis: RedisGuard;
   admission: Admission;
   receipts: ReceiptReader;
-}> = async (app, { registry, enqueueOnce, redis, admission, receipts }) => {
+  /** Answers retries of recently seen keys from memory; none means every request asks Redis. */
+  replays?: ReplayCache;
+}> = async (app, { registry, enqueueOnce, redis, admission, receipts, replays }) => {
   app.post(
     '/v1/jobs',
     {
@@ -74,13 +77,21 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
       const { tenant } = request;
       const jobId = encodeJobId(tenant, key);
       const fingerprint = requestFingerprint(type, payload, options);
-      const outcome = await redis.run(async () => {
-        await admission.admit(tenant, jobId);
-        const result = await enqueueOnce({ jobId, type, payload, fingerprint, options });
-        if (result.kind === 'created') await admission.created(tenant);
-        return result;
-      });
-      request.log.info({ jobId, tenant, outcome: outcome.kind }, 'job intake');
+      // A retry of a key this process saw moments ago is answered from memory
+      // (replay-cache.ts: why that is what Redis would say). A different request
+      // under the key, or Redis being down, still goes the usual way.
+      const cached = redis.isReady() ? replays?.get(jobId) : undefined;
+      const outcome: EnqueueOutcome =
+        cached !== undefined && cached.fingerprint === fingerprint
+          ? { kind: 'replayed', stored: cached }
+          : await redis.run(async () => {
+              await admission.admit(tenant, jobId);
+              const result = await enqueueOnce({ jobId, type, payload, fingerprint, options });
+              if (result.kind === 'created') await admission.created(tenant);
+              return result;
+            });
+      if (outcome.stored !== cached) replays?.remember(outcome.stored);
+      request.log.info({ jobId, tenant, outcome: outcome.kind, fromCache: outcome.stored === cached }, 'job intake');
 
       if (outcome.kind === 'mismatch') {
         throw new ProblemError(

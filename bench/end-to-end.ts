@@ -1,0 +1,90 @@
+import { startRedisServer } from '../src/dev/redis-server.js';
+import { checksumBytesFor } from './calibrate.js';
+import { timeDrain, type DrainResult } from './drain.js';
+import { enqueueBare, enqueueThroughIntake, type JobBody } from './enqueue.js';
+import { builtBenchDir, intakeWorkerEntry } from './paths.js';
+import { startNode } from './process.js';
+import type { BenchSettings } from './settings.js';
+import { spread, type Spread } from './stats.js';
+
+const PREFIX = 'bench';
+export const NOOP: JobBody = { type: 'sleep', payload: { ms: 0 } };
+
+export type Flavour = 'job-intake' | 'bare-bullmq';
+
+export interface DrainSeries {
+  readonly id: string;
+  readonly label: string;
+  readonly runs: DrainResult[];
+  readonly jobsPerSecond: Spread;
+}
+
+function startWorkerOf(flavour: Flavour, redisUrl: string, concurrency: number) {
+  return flavour === 'job-intake'
+    ? startNode(intakeWorkerEntry, { REDIS_URL: redisUrl, QUEUE_PREFIX: PREFIX, WORKER_CONCURRENCY: String(concurrency) })
+    : startNode(`${builtBenchDir}subjects/bare-worker.js`, { REDIS_URL: redisUrl, QUEUE_PREFIX: PREFIX, CONCURRENCY: String(concurrency) });
+}
+
+/** Runs `fn` against a fresh redis-server, stopped afterwards. */
+export async function withFreshRedis<T>(fn: (redisUrl: string) => Promise<T>): Promise<T> {
+  const redis = await startRedisServer();
+  try {
+    return await fn(redis.url);
+  } finally {
+    await redis.stop();
+  }
+}
+
+/** One drain: job-intake jobs go in through its API, bare ones with addBulk. */
+export function drain(flavour: Flavour, redisUrl: string, jobs: number, workers: number, concurrency: number, body: (i: number) => JobBody) {
+  const enqueue = flavour === 'job-intake' ? enqueueThroughIntake : enqueueBare;
+  return timeDrain({
+    redisUrl,
+    prefix: PREFIX,
+    jobs,
+    workers,
+    enqueue: () => enqueue(redisUrl, PREFIX, jobs, body),
+    startWorker: () => startWorkerOf(flavour, redisUrl, concurrency),
+  });
+}
+
+function series(id: string, label: string, runs: DrainResult[]): DrainSeries {
+  return { id, label, runs, jobsPerSecond: spread(runs.map((run) => run.jobsPerSecond)) };
+}
+
+/** No-op jobs: job-intake's worker against a bare BullMQ worker, same concurrency, runs interleaved. */
+export async function benchNoop(settings: BenchSettings, log: (line: string) => void): Promise<DrainSeries[]> {
+  const intake: DrainResult[] = [];
+  const bare: DrainResult[] = [];
+  for (let run = 1; run <= settings.runs; run += 1) {
+    for (const [flavour, results] of [['job-intake', intake], ['bare-bullmq', bare]] as const) {
+      const result = await withFreshRedis((url) => drain(flavour, url, settings.noopJobs, 1, settings.noopConcurrency, () => NOOP));
+      results.push(result);
+      log(`no-op ${flavour} run ${run}: ${Math.round(result.jobsPerSecond)} jobs/s (${result.failed} failed)`);
+    }
+  }
+  const c = settings.noopConcurrency;
+  return [
+    series('noop-intake', `job-intake worker, ${settings.noopJobs} sleep(0) jobs, concurrency ${c}`, intake),
+    series('noop-bare', `bare BullMQ Worker, ${settings.noopJobs} no-op jobs, concurrency ${c}`, bare),
+  ];
+}
+
+/** CPU-bound checksum jobs on 1 and 2 job-intake worker processes (default concurrency). */
+export async function benchCpuScaling(settings: BenchSettings, log: (line: string) => void) {
+  const calibration = await checksumBytesFor(settings.cpuJobMs);
+  const body = (i: number): JobBody => ({ type: 'checksum', payload: { sizeBytes: calibration.sizeBytes, seed: `s${i}` } });
+  const byWorkers = new Map<number, DrainResult[]>([[1, []], [2, []]]);
+  for (let run = 1; run <= settings.runs; run += 1) {
+    for (const [workers, results] of byWorkers) {
+      const result = await withFreshRedis((url) => drain('job-intake', url, settings.cpuJobs, workers, 10, body));
+      results.push(result);
+      log(`cpu ${workers} worker(s) run ${run}: ${result.jobsPerSecond.toFixed(1)} jobs/s (${result.failed} failed)`);
+    }
+  }
+  const label = (n: number) => `job-intake, ${n} worker process${n > 1 ? 'es' : ''}, ${settings.cpuJobs} checksum jobs`;
+  return {
+    calibration,
+    series: [series('cpu-1-worker', label(1), byWorkers.get(1)!), series('cpu-2-workers', label(2), byWorkers.get(2)!)],
+  };
+}

@@ -1,0 +1,96 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { DrainSeries } from './end-to-end.js';
+import { projectRoot, resultsDir } from './paths.js';
+import type { Spread } from './stats.js';
+import { checkTargets, extraRatios, type BenchResults } from './targets.js';
+
+export interface RunInfo {
+  readonly date: string;
+  readonly commit: string;
+  readonly command: string;
+  readonly machine: { cores: number; cpu: string; node: string; redis: string; wrk: string };
+  readonly settings: object;
+}
+
+const BEGIN = '<!-- bench:begin (written by npm run bench; edit outside these markers) -->';
+const END = '<!-- bench:end -->';
+const DOC = `${projectRoot}docs/performance.md`;
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const range = (s: Spread, format: (n: number) => string) => `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
+const ms = (n: number) => n.toFixed(2);
+const x = (n: number) => `${n.toFixed(2)}x`;
+
+function intakeTable(results: BenchResults): string[] {
+  const rows = results.intake.map(
+    (r) => `| ${r.label} | ${r.cell.keys} | ${range(r.requestsPerSecond, int)} | ${range(r.p50Ms, ms)} | ${range(r.p99Ms, ms)} | ${r.non2xx} | ${r.socketErrors} | ${int(r.subjectCpuUsPerRequest.median)} | ${int(r.redisCpuUsPerRequest.median)} |`,
+  );
+  return [
+    '| subject | keys | req/s, median (min–max) | p50 ms | p99 ms | non-2xx | socket errors | server CPU µs/req | Redis CPU µs/req |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ];
+}
+
+function drainTable(series: DrainSeries[]): string[] {
+  const rows = series.map((s) => `| ${s.label} | ${range(s.jobsPerSecond, (n) => n.toFixed(n < 100 ? 1 : 0))} |`);
+  return ['| subject | jobs/s, median (min–max) |', '|---|---|', ...rows];
+}
+
+/** The generated part of docs/performance.md. */
+export function renderMarkdown(results: BenchResults, info: RunInfo): string {
+  const m = info.machine;
+  const targets = checkTargets(results).map((t) => `| ${t.name} | ${t.name.includes('non-2xx') ? String(t.value) : x(t.value)} | ${t.target} | ${t.met ? 'met' : '**not met**'} |`);
+  const extras = extraRatios(results).map((r) => `| ${r.name} | ${x(r.value)} |`);
+  const memory = results.memory.map((r) => `| ${r.flavour} | ${int(r.jobs)} | ${int(r.bytesPerJob)} |`);
+  return [
+    BEGIN,
+    `Measured ${info.date} at commit \`${info.commit}\` with \`${info.command}\`.`,
+    `Machine: ${m.cores} cores (${m.cpu}), Node ${m.node}, Redis ${m.redis}, ${m.wrk}; shared with other work, so only ratios within this run mean anything.`,
+    '',
+    `Settings: \`${JSON.stringify(info.settings)}\``,
+    '',
+    '### HTTP intake, `POST /v1/jobs`',
+    '',
+    ...intakeTable(results),
+    '',
+    '### Targets (ratios of medians)',
+    '',
+    '| ratio | value | target | |',
+    '|---|---|---|---|',
+    ...targets,
+    '',
+    '| other ratio | value |',
+    '|---|---|',
+    ...extras,
+    '',
+    '### End to end: queued jobs run to completion',
+    '',
+    ...drainTable(results.noop),
+    '',
+    `CPU-bound: checksum jobs of ${int(results.cpu.calibration.sizeBytes)} bytes (${results.cpu.calibration.msPerJob.toFixed(1)} ms each on one core, calibrated at start).`,
+    '',
+    ...drainTable(results.cpu.series),
+    '',
+    '### Redis memory per finished, retained job',
+    '',
+    '| subject | jobs | bytes per job (`used_memory` growth / jobs) |',
+    '|---|---|---|',
+    ...memory,
+    END,
+  ].join('\n');
+}
+
+/** Raw results to bench/results/latest.json; the table into docs/performance.md between its markers. */
+export function writeReport(results: BenchResults, info: RunInfo): void {
+  mkdirSync(resultsDir, { recursive: true });
+  const summary = { targets: checkTargets(results), ratios: extraRatios(results) };
+  writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify({ ...info, ...summary, results }, null, 2)}\n`);
+
+  const generated = renderMarkdown(results, info);
+  const doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : `# Performance\n\n## Latest results\n\n${BEGIN}\n${END}\n`;
+  const start = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END);
+  const next = start >= 0 && end > start ? doc.slice(0, start) + generated + doc.slice(end + END.length) : `${doc}\n${generated}\n`;
+  writeFileSync(DOC, next);
+}

@@ -1,0 +1,39 @@
+import { builtBenchDir, intakeApiEntry } from '../paths.js';
+
+/** The token job-intake's bench tenant sends; auth is on, as shipped. */
+export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
+
+/** One HTTP server the bench starts as its own process, and how. */
+export interface HttpSubject {
+  readonly id: 'job-intake' | 'plain-bullmq' | 'reservation' | 'ceiling';
+  readonly label: string;
+  readonly entry: string;
+  env(redisUrl: string, prefix: string): Record<string, string>;
+}
+
+export const httpSubjects: Readonly<Record<HttpSubject['id'], HttpSubject>> = {
+  'job-intake': {
+    id: 'job-intake',
+    label: 'job-intake (as shipped: auth, validation, fingerprint, admission, logs at info)',
+    entry: intakeApiEntry,
+    env: (redisUrl, prefix) => ({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, API_KEYS: `bench:${BENCH_TOKEN}` }),
+  },
+  'plain-bullmq': {
+    id: 'plain-bullmq',
+    label: 'plain BullMQ (queue.add with jobId, 202)',
+    entry: `${builtBenchDir}subjects/plain-bullmq.js`,
+    env: (redisUrl, prefix) => ({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix }),
+  },
+  reservation: {
+    id: 'reservation',
+    label: 'reservation (SET NX EX, add, store response; 409 while in flight)',
+    entry: `${builtBenchDir}subjects/reservation.js`,
+    env: (redisUrl, prefix) => ({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix }),
+  },
+  ceiling: {
+    id: 'ceiling',
+    label: 'HTTP ceiling (fastify, 202, no Redis)',
+    entry: `${builtBenchDir}subjects/ceiling.js`,
+    env: (redisUrl, prefix) => ({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix }),
+  },
+};
