@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { openInspector, startApi, submit, testConfig, type TestApi } from '../helpers/harness.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let config: Config;
 let api: TestApi;
 let inspector: Awaited<ReturnType<typeof openInspector>>;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 beforeEach(async () => {
   config = testConfig(redis.url);
   api = await startApi(config);

@@ -1,14 +1,8 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { receipt, startApi, startWorker, submit, testConfig } from '../helpers/harness.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
+const redis = useRedisServer();
 
 it('replays a key while its window lasts, and frees it once IDEMPOTENCY_TTL_SECONDS have passed since the job ended', async () => {
   const config = testConfig(redis.url, { IDEMPOTENCY_TTL_SECONDS: '2' });

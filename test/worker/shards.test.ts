@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { shardIndex } from '../../src/shared/shards.js';
 import { openInspector, receipt, startApi, startWorker, submit, testConfig } from '../helpers/harness.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
+const redis = useRedisServer();
 
 const sleep = (result: string) => ({ type: 'sleep', payload: { ms: 0, result } });
 /** Keys whose jobs land on the given shard of an N-shard layout. */
