@@ -1,4 +1,5 @@
 import { startRedisServer } from '../src/dev/redis-server.js';
+import { shardPrefix } from '../src/shared/shards.js';
 import { checksumBytesFor } from './calibrate.js';
 import { timeDrain, type DrainResult } from './drain.js';
 import { enqueueBare, enqueueThroughIntake, type JobBody } from './enqueue.js';
@@ -40,7 +41,8 @@ export function drain(flavour: Flavour, redisUrl: string, jobs: number, workers:
   const enqueue = flavour === 'job-intake' ? enqueueThroughIntake : enqueueBare;
   return timeDrain({
     redisUrl,
-    prefix: PREFIX,
+    // job-intake keeps its queue under shard 0's prefix (`{bench-0}`, docs/scaling.md); bare BullMQ under PREFIX.
+    prefix: flavour === 'job-intake' ? shardPrefix(PREFIX, 0) : PREFIX,
     jobs,
     workers,
     enqueue: () => enqueue(redisUrl, PREFIX, jobs, body),

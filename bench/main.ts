@@ -10,6 +10,7 @@ import { ensureWrk } from './load/wrk.js';
 import { benchMemory } from './memory.js';
 import { projectRoot } from './paths.js';
 import { writeReport, type RunInfo } from './report.js';
+import { benchScaling, writeScalingSection } from './scaling.js';
 import { benchSettings } from './settings.js';
 import { checkTargets } from './targets.js';
 
@@ -36,8 +37,10 @@ const intake = await benchIntake(settings, log);
 const noop = await benchNoop(settings, log);
 const cpu = await benchCpuScaling(settings, log);
 const memory = await benchMemory(settings, log);
+const scaling = await benchScaling(settings, log);
 const results = { intake, noop, cpu, memory };
 writeReport(results, info);
+writeScalingSection(scaling, info);
 
 for (const target of checkTargets(results)) {
   log(`${target.met ? 'met    ' : 'NOT MET'} ${target.name}: ${target.value.toFixed(2)} (${target.target})`);
