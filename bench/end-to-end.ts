@@ -22,7 +22,8 @@ export interface DrainSeries {
 
 function startWorkerOf(flavour: Flavour, redisUrl: string, concurrency: number) {
   return flavour === 'job-intake'
-    ? startNode(intakeWorkerEntry, { REDIS_URL: redisUrl, QUEUE_PREFIX: PREFIX, WORKER_CONCURRENCY: String(concurrency) })
+    ? // METRICS_PORT 0: several worker processes run side by side and would clash on the default port.
+      startNode(intakeWorkerEntry, { REDIS_URL: redisUrl, QUEUE_PREFIX: PREFIX, WORKER_CONCURRENCY: String(concurrency), METRICS_PORT: '0' })
     : startNode(`${builtBenchDir}subjects/bare-worker.js`, { REDIS_URL: redisUrl, QUEUE_PREFIX: PREFIX, CONCURRENCY: String(concurrency) });
 }
 

@@ -153,7 +153,7 @@ async function measureDrain(subject: ScalingSubject, settings: BenchSettings): P
     } finally {
       await api.stop();
     }
-    worker = startNode(intakeWorkerEntry, { ...backend.env, WORKER_CONCURRENCY: String(settings.noopConcurrency), LOG_LEVEL: 'warn' });
+    worker = startNode(intakeWorkerEntry, { ...backend.env, WORKER_CONCURRENCY: String(settings.noopConcurrency), LOG_LEVEL: 'warn', METRICS_PORT: '0' });
     const deadline = Date.now() + 20_000;
     while ((await Promise.all(queues.map((queue) => queue.getWorkersCount()))).some((count) => count < 1)) {
       if (Date.now() > deadline) throw new Error(`the worker did not connect to all ${subject.shards} shard(s) within 20 s`);
