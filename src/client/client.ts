@@ -166,9 +166,10 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
 
   /**
    * Submits, waits, and resolves with the result; a failed or canceled job rejects
-   * with JobFailedError. The submission asks the service to wait (`Prefer: wait`,
-   * see firstWaitSeconds), so a quick job ends in that one request; a longer one
-   * is then long-polled. `timeoutMs` counts from the submission.
+   * with JobFailedError. The submission asks the service to wait (`Prefer: wait`:
+   * your `waitSeconds`, else 30 s, or one progress interval with onProgress; never
+   * past `timeoutMs`), so a quick job ends in that one request; a longer one is
+   * then long-polled. `timeoutMs` counts from the submission.
    */
   async run<Type extends JobTypeName<Types>>(
     type: Type,
