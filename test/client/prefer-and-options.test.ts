@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { IdempotencyKeyReusedError, JobIntakeClient, JobTimeoutError, type RetryOptions } from '../../src/client/index.js';
 import { startFlakyProxy, type FlakyProxy, type ProxyStep } from '../helpers/flaky-proxy.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
 /** One request as the client handed it to fetch: what goes on the wire, each retry included. */
 interface SentRequest {
@@ -12,17 +12,11 @@ interface SentRequest {
   readonly body: string | undefined;
 }
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let service: LiveService;
 let proxy: FlakyProxy | undefined;
 let sent: SentRequest[];
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 beforeEach(async () => {
   service = await startLiveService(redis.url, { env: { JOB_ATTEMPTS: '2' } });
   sent = [];
