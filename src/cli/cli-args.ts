@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { isValidIdempotencyKey } from '../client/index.js';
+import { isValidIdempotencyKey, type JobOptions } from '../client/index.js';
 import { UsageError } from './usage-error.js';
 
 export const DEFAULT_URL = 'http://localhost:3000';
@@ -13,7 +13,14 @@ export interface CliSettings {
 
 export type Command =
   | { readonly name: 'help' }
-  | { readonly name: 'submit'; readonly type: string; readonly payload: string | undefined; readonly key: string | undefined; readonly wait: WaitFlag }
+  | {
+      readonly name: 'submit';
+      readonly type: string;
+      readonly payload: string | undefined;
+      readonly key: string | undefined;
+      readonly options: JobOptions;
+      readonly wait: WaitFlag;
+    }
   | { readonly name: 'receipt'; readonly key: string; readonly wait: WaitFlag }
   | { readonly name: 'cancel'; readonly key: string };
 
@@ -29,11 +36,13 @@ const OPTIONS = {
   timeout: { type: 'string' },
   payload: { type: 'string', short: 'p' },
   key: { type: 'string', short: 'k' },
+  delay: { type: 'string' },
+  priority: { type: 'string' },
 } as const;
 
 /** Flags each command takes besides --url, --token, --json and --help. */
 const COMMAND_FLAGS: Record<string, ReadonlyArray<string>> = {
-  submit: ['wait', 'timeout', 'payload', 'key'],
+  submit: ['wait', 'timeout', 'payload', 'key', 'delay', 'priority'],
   receipt: ['wait', 'timeout'],
   cancel: [],
 };
@@ -71,7 +80,17 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   const wait = waitFlag(values.wait === true, values.timeout);
   const command: Command =
     name === 'submit'
-      ? { name, type: target, payload: values.payload, key: values.key === undefined ? undefined : checkedKey(values.key), wait }
+      ? {
+          name,
+          type: target,
+          payload: values.payload,
+          key: values.key === undefined ? undefined : checkedKey(values.key),
+          options: {
+            ...(values.delay === undefined ? {} : { delayMs: wholeNumber('--delay', values.delay) }),
+            ...(values.priority === undefined ? {} : { priority: wholeNumber('--priority', values.priority) }),
+          },
+          wait,
+        }
       : name === 'receipt'
         ? { name, key: checkedKey(target), wait }
         : { name: 'cancel', key: checkedKey(target) };
@@ -92,6 +111,16 @@ function parseUrl(text: string): URL {
 function checkedKey(key: string): string {
   if (!isValidIdempotencyKey(key)) throw new UsageError(`invalid key "${key}": use 1 to 255 visible ASCII characters, not starting with '"'`);
   return key;
+}
+
+/**
+ * Digits only: `--delay 1.5` or `--priority high` is a typo to report here. The
+ * ranges (priority from 1, delay up to 30 days) are the service's to check: its
+ * 400 names the field, and a newer service may allow more.
+ */
+function wholeNumber(flag: string, text: string): number {
+  if (!/^\d{1,15}$/.test(text.trim())) throw new UsageError(`${flag} takes a whole number, not "${text}"`);
+  return Number(text);
 }
 
 function waitFlag(wait: boolean, timeout: string | undefined): WaitFlag {

@@ -1,6 +1,7 @@
 import {
   RequestRefusedError,
   ServiceUnavailableError,
+  type JobOptions,
   type JobReceipt,
   type Submission,
 } from '../client/index.js';
@@ -17,11 +18,21 @@ const RECEIPT_FIELDS: ReadonlyArray<[label: string, read: (r: JobReceipt) => unk
   ['attempts', (r) => r.attempts],
   ['progress', (r) => r.progress],
   ['created', (r) => r.createdAt],
+  ['options', (r) => scheduling(r.options)],
   ['started', (r) => r.startedAt],
   ['finished', (r) => r.finishedAt],
   ['result', (r) => (r.result === undefined ? undefined : JSON.stringify(r.result))],
   ['error', (r) => r.error?.message],
 ];
+
+/** `delay 1500 ms, priority 3`; undefined (no line) for a job submitted without options. */
+function scheduling(options: JobOptions | undefined): string | undefined {
+  const parts = [
+    options?.delayMs === undefined ? undefined : `delay ${options.delayMs} ms`,
+    options?.priority === undefined ? undefined : `priority ${options.priority}`,
+  ].filter((part) => part !== undefined);
+  return parts.length === 0 ? undefined : parts.join(', ');
+}
 
 /**
  * Everything the CLI prints. Results go to stdout: text for people, or one JSON

@@ -2,7 +2,8 @@
 export const USAGE = `Usage: job-intake <command> [options]
 
 Commands:
-  submit <type> [--payload JSON|@file.json|@-] [--key K] [--wait [--timeout S]]
+  submit <type> [--payload JSON|@file.json|@-] [--key K] [--delay MS]
+         [--priority N] [--wait [--timeout S]]
                         submit a job once; without --key a UUIDv7 key is made,
                         printed, and reused by every retry
   receipt <key> [--wait [--timeout S]]
@@ -14,7 +15,13 @@ Options:
   --url URL             the service (env JOB_INTAKE_URL; default http://localhost:3000)
   --token TOKEN         bearer token (env JOB_INTAKE_TOKEN)
   --json                print JSON on stdout instead of text
-  -w, --wait            wait for the job to end, with a progress bar on a terminal
+  --delay MS            submit: run the job no earlier than MS milliseconds from now
+  --priority N          submit: 1 is the highest; jobs without one go first
+                        (--delay and --priority are part of the request: the
+                        same --key with other values is refused)
+  -w, --wait            wait for the job to end, with a progress bar on a terminal;
+                        submit asks the service to answer when the job ends
+                        (Prefer: wait), so a quick job takes one request
   --timeout SECONDS     with --wait: give up waiting after this long (the job goes on)
   -p, --payload         the job's payload: inline JSON, @file.json, or @- for stdin
   -k, --key KEY         the Idempotency-Key (1 to 255 visible ASCII characters)

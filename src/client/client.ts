@@ -1,8 +1,9 @@
 import { JobFailedError, JobTimeoutError } from './errors.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
 import type { DefaultJobTypeMap, JobTypeMap, JobTypeName, PayloadOf, ResultOf } from './job-types.js';
-import { receiptPath, type JobReceipt, type ReceiptTarget, type Submission } from './receipts.js';
+import { heldReceipt, receiptPath, type JobOptions, type JobReceipt, type ReceiptTarget, type Submission, type SubmitResult } from './receipts.js';
 import { retryPolicy, type RetryOptions } from './retry-policy.js';
+import { firstWaitSeconds, MAX_WAIT_SECONDS, preferHeader, submissionBody, toSubmitResult } from './submission-request.js';
 import { createTransport, type RetryNotice, type Transport } from './transport.js';
 
 export interface JobIntakeClientOptions {
@@ -19,9 +20,16 @@ export interface JobIntakeClientOptions {
   readonly onRetry?: (notice: RetryNotice) => void;
 }
 
-export interface SubmitOptions {
+/** `delayMs` and `priority` are sent as the submission's `options` (only those set). */
+export interface SubmitOptions extends JobOptions {
   /** Reuse your own key (an order id, a message id) to make your retries safe across processes too. */
   readonly idempotencyKey?: string;
+  /**
+   * Ask the service to hold its answer up to this many whole seconds (0 to 30;
+   * `Prefer: wait`, RFC 7240): a job that ends in time comes back `finished`,
+   * with its final receipt, in one request; otherwise `accepted`, as without it.
+   */
+  readonly waitSeconds?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -36,10 +44,14 @@ export interface WaitOptions<Receipt = JobReceipt> {
    * when the job ends, so progress is read at this pace in between.
    */
   readonly progressIntervalMs?: number;
+  /**
+   * When the wait began, in ms since the epoch (default: now); `timeoutMs` counts
+   * from it. After a submit with `waitSeconds`, pass when it was sent, so the
+   * time the service held the answer counts too.
+   */
+  readonly startedAt?: number;
   readonly signal?: AbortSignal;
 }
-
-const MAX_WAIT_SECONDS = 30; // the service's limit for ?wait=
 
 /**
  * A client for job-intake. Payload and result types come from the job types'
@@ -67,24 +79,38 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
 
   /**
    * Submits a job once. Without `idempotencyKey` a UUIDv7 is made; every retry of
-   * this call sends that same key, so network errors and 5xx never make a second job.
+   * this call sends that same key and the same body, so network errors and 5xx
+   * never make a second job. Resolves `accepted` (the 202) or, with `waitSeconds`,
+   * `finished` (the 200 with the final receipt) when the job ended in time; a
+   * retry that the service takes for a replay gets the original 202.
    */
+  submit<Type extends JobTypeName<Types>>(
+    type: Type,
+    payload: PayloadOf<Types, Type>,
+    options?: SubmitOptions & { readonly waitSeconds?: 0 | undefined },
+  ): Promise<Submission<Type>>;
+  submit<Type extends JobTypeName<Types>>(
+    type: Type,
+    payload: PayloadOf<Types, Type>,
+    options: SubmitOptions,
+  ): Promise<SubmitResult<Type, ResultOf<Types, Type>>>;
   async submit<Type extends JobTypeName<Types>>(
     type: Type,
     payload: PayloadOf<Types, Type>,
     options: SubmitOptions = {},
-  ): Promise<Submission<Type>> {
+  ): Promise<SubmitResult<Type, ResultOf<Types, Type>>> {
     const key = idempotencyKeyFor(options.idempotencyKey);
+    const prefer = preferHeader(options.waitSeconds);
     const answer = await this.#send({
       method: 'POST',
       path: 'v1/jobs',
-      headers: { 'content-type': 'application/json', 'idempotency-key': key },
-      body: JSON.stringify({ type, payload }),
+      headers: { 'content-type': 'application/json', 'idempotency-key': key, ...prefer },
+      body: submissionBody(type, payload, options),
+      extraTimeoutMs: (options.waitSeconds ?? 0) * 1000,
       signal: options.signal,
       key,
     });
-    const body = JSON.parse(answer.body) as Omit<Submission<Type>, 'replayed'>;
-    return { ...body, replayed: answer.headers.get('idempotent-replayed') === 'true' };
+    return toSubmitResult(answer, key);
   }
 
   /** Reads a receipt; `waitSeconds` (up to 30) long-polls until the job ends or that time passes. */
@@ -98,14 +124,20 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
 
   /**
    * Long-polls the receipt until the job has ended (the service answers 200),
-   * then resolves with it, whether it succeeded or failed.
+   * then resolves with it, whether it succeeded, failed or was canceled. A
+   * `finished` submit result already holds it: no request is made.
    */
   async wait<Type extends JobTypeName<Types> = JobTypeName<Types>>(
     target: ReceiptTarget<Type>,
     options: WaitOptions<JobReceipt<Type, ResultOf<Types, Type>>> = {},
   ): Promise<JobReceipt<Type, ResultOf<Types, Type>>> {
+    const held = heldReceipt(target) as JobReceipt<Type, ResultOf<Types, Type>> | undefined;
+    if (held !== undefined) {
+      options.onProgress?.(held.progress, held);
+      return held;
+    }
     const timeoutMs = options.timeoutMs ?? Infinity;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = (options.startedAt ?? Date.now()) + timeoutMs;
     const stepMs = options.onProgress === undefined ? MAX_WAIT_SECONDS * 1000 : (options.progressIntervalMs ?? 1000);
     let last: JobReceipt<Type, ResultOf<Types, Type>> | undefined;
     for (;;) {
@@ -132,14 +164,21 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
     }
   }
 
-  /** Submits, waits, and resolves with the result; a failed or canceled job rejects with JobFailedError. */
+  /**
+   * Submits, waits, and resolves with the result; a failed or canceled job rejects
+   * with JobFailedError. The submission asks the service to wait (`Prefer: wait`:
+   * your `waitSeconds`, else 30 s, or one progress interval with onProgress; never
+   * past `timeoutMs`), so a quick job ends in that one request; a longer one is
+   * then long-polled. `timeoutMs` counts from the submission.
+   */
   async run<Type extends JobTypeName<Types>>(
     type: Type,
     payload: PayloadOf<Types, Type>,
-    options: SubmitOptions & WaitOptions<JobReceipt<Type, ResultOf<Types, Type>>> = {},
+    options: SubmitOptions & Omit<WaitOptions<JobReceipt<Type, ResultOf<Types, Type>>>, 'startedAt'> = {},
   ): Promise<ResultOf<Types, Type>> {
-    const submission = await this.submit(type, payload, options);
-    const receipt = await this.wait(submission, options);
+    const startedAt = Date.now();
+    const submitted = await this.submit(type, payload, { ...options, waitSeconds: firstWaitSeconds(options) });
+    const receipt = await this.wait(submitted, { ...options, startedAt });
     if (receipt.status !== 'succeeded') throw new JobFailedError(receipt);
     return receipt.result as ResultOf<Types, Type>;
   }

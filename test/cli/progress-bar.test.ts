@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { progressLine } from '../../src/cli/progress-bar.js';
+import { startFlakyProxy } from '../helpers/flaky-proxy.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 import { CLI_PATH } from '../helpers/run-cli.js';
@@ -43,9 +44,20 @@ function runOnTerminal(args: string[], env: Record<string, string>): Promise<{ c
 
 describe('the progress bar', () => {
   it('is drawn on a terminal while the job runs, then erased before the receipt is printed', async () => {
-    const run = await runOnTerminal(['submit', 'sleep', '--payload', '{"ms":2500}', '--key', 'tty-1', '--wait'], { JOB_INTAKE_URL: service.url });
+    const proxy = await startFlakyProxy(service.url, []);
+    let run;
+    try {
+      run = await runOnTerminal(['submit', 'sleep', '--payload', '{"ms":3000}', '--key', 'tty-1', '--wait'], { JOB_INTAKE_URL: proxy.url });
+    } finally {
+      await proxy.close();
+    }
 
     expect(run.code).toBe(0);
+    // On a terminal the submission asks the service to wait only a second (Prefer: wait=1),
+    // then the job outlasts it and the receipt is read for the bar.
+    expect(proxy.seen[0]).toMatchObject({ method: 'POST', url: '/v1/jobs' });
+    expect(proxy.seen[1]!.at - proxy.seen[0]!.at).toBeGreaterThanOrEqual(950);
+    expect(proxy.seen.slice(1).every((r) => r.method === 'GET' && r.url.startsWith('/v1/receipts/tty-1'))).toBe(true);
     const bars = [...run.output.matchAll(/\r\x1b\[2K(queued|running) +\[([█░]{10,30})\] +(\d+)%  tty-1/g)];
     expect(bars.length).toBeGreaterThanOrEqual(2);
     const percents = bars.map((bar) => Number(bar[3]));

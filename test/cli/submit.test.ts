@@ -1,12 +1,15 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { JobIntakeClient } from '../../src/client/index.js';
 import { freePort } from '../../src/dev/free-port.js';
+import { startFlakyProxy } from '../helpers/flaky-proxy.js';
 import { TOKENS } from '../helpers/harness.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { runCli } from '../helpers/run-cli.js';
+import { CLI_PATH, runCli } from '../helpers/run-cli.js';
 
 let redis: RedisServer;
 let service: LiveService;
@@ -117,6 +120,70 @@ describe('job-intake submit, the built binary against the real service', () => {
     expect(run.stderr).toMatch(/try 1 failed \(fetch failed: connect ECONNREFUSED [^)]*\); retrying in/);
     expect(run.stderr).toContain(`job-intake: service unavailable: POST http://127.0.0.1:${closedPort}/v1/jobs failed after 6 tries`);
     expect(run.stderr).toContain('the same command with --key offline-1 retries safely');
+  });
+
+  it('answers --wait for a quick job in one request: the service holds it until the job ends (Prefer: wait)', async () => {
+    const proxy = await startFlakyProxy(service.url, []);
+    try {
+      const run = await runCli(['submit', 'sleep', '-p', '{"ms":200,"result":"quick"}', '-k', 'quick', '--wait', '--url', proxy.url], { env });
+
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('status    succeeded\n');
+      expect(run.stdout).toContain('result    "quick"\n');
+      expect(run.stderr).toBe('accepted: sleep job with key quick\n');
+      expect(proxy.seen.map((r) => `${r.method} ${r.url}`)).toEqual(['POST /v1/jobs']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('submits --delay and --priority: the receipt shows them and the job starts no earlier than asked', async () => {
+    const run = await runCli(['submit', 'sleep', '-p', '{"ms":0}', '-k', 'later', '--delay', '1500', '--priority', '3', '--wait', '--json'], { env });
+
+    expect(run.code).toBe(0);
+    const receipt = JSON.parse(run.stdout);
+    expect(receipt).toMatchObject({ key: 'later', status: 'succeeded', options: { delayMs: 1500, priority: 3 } });
+    expect(Date.parse(receipt.startedAt) - Date.parse(receipt.createdAt)).toBeGreaterThanOrEqual(1500);
+
+    const shown = await runCli(['receipt', 'later'], { env });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/\ncreated {3}\S+\noptions {3}delay 1500 ms, priority 3\nstarted {3}/);
+  });
+
+  it('exits 4 when the same key comes with another --priority, and the service keeps one job', async () => {
+    const first = await runCli(['submit', 'sleep', '-p', '{"ms":1}', '-k', 'prio', '--priority', '1'], { env });
+    const other = await runCli(['submit', 'sleep', '-p', '{"ms":1}', '-k', 'prio', '--priority', '2', '--json'], { env });
+
+    expect(first.code).toBe(0);
+    expect(other.code).toBe(4);
+    expect(JSON.parse(other.stdout)).toMatchObject({ error: { name: 'IdempotencyKeyReusedError', status: 422 } });
+    expect(await service.inspector.jobCount()).toBe(1);
+  });
+
+  it('exits 4 naming the option the service refuses', async () => {
+    const run = await runCli(['submit', 'sleep', '-p', '{"ms":1}', '--priority', '0'], { env });
+
+    expect(run.code).toBe(4);
+    expect(run.stderr).toContain('job-intake: refused by the service (400 Request validation failed)');
+    expect(run.stderr).toContain('  body /options/priority: ');
+    expect(await service.inspector.jobCount()).toBe(0);
+  });
+
+  it('exits 130 on Ctrl-C while the service holds the answer, naming the key to follow', async () => {
+    const child = spawn(process.execPath, [CLI_PATH, 'submit', 'sleep', '-p', '{"ms":20000}', '-k', 'held', '--wait'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const client = new JobIntakeClient({ baseUrl: service.url, token: TOKENS.acme });
+    await expect.poll(async () => (await client.receipt('held').catch(() => null))?.status, { timeout: 10_000 }).toBe('running');
+    child.kill('SIGINT');
+
+    expect(await exited).toBe(130);
+    expect(stderr).toBe('interrupted: if the job was accepted it goes on; follow it with: job-intake receipt held --wait\n');
+    expect((await client.receipt('held')).status).toBe('running');
   });
 
   it('exits 5 when --timeout passes first, and says the job goes on', async () => {

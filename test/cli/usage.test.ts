@@ -10,6 +10,8 @@ describe('job-intake usage', () => {
 
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Usage: job-intake <command> [options]');
+    expect(run.stdout).toMatch(/--delay MS +submit: run the job no earlier than MS milliseconds from now/);
+    expect(run.stdout).toMatch(/--priority N +submit: 1 is the highest/);
     for (const code of ['0  done', '1  the job failed', '2  usage error', '3  network or server error', '4  refused', '5  --timeout']) {
       expect(run.stdout).toContain(code);
     }
@@ -33,6 +35,10 @@ describe('job-intake usage', () => {
     [['submit', 'sleep', '--payload', '{"ms":'], 'the payload in --payload is not valid JSON'],
     [['submit', 'sleep', '--payload', '@/nonexistent/payload.json'], 'cannot read the payload from /nonexistent/payload.json'],
     [['receipt', 'k', 'extra'], 'unexpected argument "extra"'],
+    [['submit', 'sleep', '--delay', 'soon'], '--delay takes a whole number, not "soon"'],
+    [['submit', 'sleep', '--priority', '1.5'], '--priority takes a whole number, not "1.5"'],
+    [['receipt', 'k', '--delay', '5'], 'receipt does not take --delay'],
+    [['cancel', 'k', '--priority', '1'], 'cancel does not take --priority'],
   ])('exits 2 and explains %j', async (args, message) => {
     const run = await runCli(args, { env: NOWHERE });
 

@@ -2,7 +2,15 @@
 // `@ts-expect-error` below must be an error and every expectTypeOf must hold,
 // or the suite fails. Nothing here runs: the calls sit in a function never called.
 import { describe, expectTypeOf, it } from 'vitest';
-import { JobIntakeClient, type JobReceipt, type JobTypeMap, type Submission } from '../../src/client/index.js';
+import {
+  JobIntakeClient,
+  type FinishedSubmission,
+  type JobOptions,
+  type JobReceipt,
+  type JobTypeMap,
+  type Submission,
+  type SubmitResult,
+} from '../../src/client/index.js';
 
 declare const client: JobIntakeClient;
 
@@ -53,6 +61,30 @@ describe('the typed client', () => {
       // A bare key says nothing about the type: the result is any job type's.
       const byKey = await client.wait('some-key');
       expectTypeOf(byKey).toEqualTypeOf<JobReceipt<'sleep' | 'checksum', import('../../src/shared/json-value.js').JsonValue | { algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5'; sizeBytes: number; digest: string }>>();
+    };
+    expectTypeOf(neverCalled).returns.resolves.toBeVoid();
+  });
+
+  it('types what submit resolves to: accepted without waitSeconds, accepted or finished with it', () => {
+    type ChecksumResult = { algorithm: 'sha256' | 'sha512' | 'sha1' | 'md5'; sizeBytes: number; digest: string };
+    expectTypeOf(client.submit('sleep', { ms: 1 }, { delayMs: 10, priority: 2 })).resolves.toEqualTypeOf<Submission<'sleep'>>();
+    expectTypeOf(client.submit('sleep', { ms: 1 }, { waitSeconds: 0 })).resolves.toEqualTypeOf<Submission<'sleep'>>();
+    expectTypeOf(client.submit('checksum', { sizeBytes: 1 }, { waitSeconds: 5 })).resolves.toEqualTypeOf<
+      SubmitResult<'checksum', ChecksumResult>
+    >();
+    const neverCalled = async () => {
+      const submitted = await client.submit('checksum', { sizeBytes: 1 }, { waitSeconds: 5 });
+      if (submitted.outcome === 'finished') {
+        expectTypeOf(submitted).toEqualTypeOf<FinishedSubmission<'checksum', ChecksumResult>>();
+        expectTypeOf(submitted.receipt.result).toEqualTypeOf<ChecksumResult | undefined>();
+      } else {
+        expectTypeOf(submitted).toEqualTypeOf<Submission<'checksum'>>();
+      }
+      // Either answer can be waited on, and keeps its job type.
+      expectTypeOf(await client.wait(submitted)).toEqualTypeOf<JobReceipt<'checksum', ChecksumResult>>();
+      expectTypeOf((await client.receipt(submitted)).options).toEqualTypeOf<JobOptions | undefined>();
+      // @ts-expect-error: priority is a number
+      await client.submit('sleep', { ms: 1 }, { priority: 'high' });
     };
     expectTypeOf(neverCalled).returns.resolves.toBeVoid();
   });

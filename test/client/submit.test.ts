@@ -35,6 +35,7 @@ describe('JobIntakeClient.submit against the real service', () => {
     const submission = await client.submit('sleep', { ms: 10 });
 
     expect(submission).toEqual({
+      outcome: 'accepted',
       id: `acme~${submission.key}`,
       key: expect.stringMatching(UUID_V7),
       type: 'sleep',

@@ -8,12 +8,18 @@ import type { CommandContext } from './command-context.js';
  * final receipt. Stopping to wait (a timeout, Ctrl-C) leaves the job running,
  * and says how to pick it up again.
  */
-export async function followJob(key: string, timeoutMs: number | undefined, ctx: CommandContext): Promise<ExitCode> {
+export async function followJob(
+  key: string,
+  /** --timeout, counted from `startedAt` (default now): for submit, from when the job was sent. */
+  limit: { readonly timeoutMs: number | undefined; readonly startedAt?: number },
+  ctx: CommandContext,
+): Promise<ExitCode> {
   const bar = createProgressBar(ctx.stderr);
   const again = `the job goes on; follow it with: job-intake receipt ${key} --wait`;
   try {
     const receipt = await ctx.client.wait(key, {
-      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      ...(limit.timeoutMs === undefined ? {} : { timeoutMs: limit.timeoutMs }),
+      ...(limit.startedAt === undefined ? {} : { startedAt: limit.startedAt }),
       // Without a bar to feed, one long-poll per 30 s is all it takes.
       ...(bar.enabled ? { onProgress: (_progress, latest) => bar.update(latest) } : {}),
       ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),

@@ -1,27 +1,54 @@
 import { ServiceUnavailableError, uuidV7 } from '../../client/index.js';
 import type { Command } from '../cli-args.js';
-import { EXIT, type ExitCode } from '../exit-codes.js';
+import { EXIT, exitCodeForReceipt, type ExitCode } from '../exit-codes.js';
 import { readPayload } from '../read-payload.js';
 import type { CommandContext } from './command-context.js';
 import { followJob } from './follow-job.js';
 
-/** `job-intake submit <type> [--payload ...] [--key K] [--wait]` */
+const MAX_PREFER_WAIT_SECONDS = 30; // the service's cap on Prefer: wait
+
+/** `job-intake submit <type> [--payload ...] [--key K] [--delay MS] [--priority N] [--wait]` */
 export async function submitCommand(command: Extract<Command, { name: 'submit' }>, ctx: CommandContext): Promise<ExitCode> {
   const payload = await readPayload(command.payload, ctx.stdin);
   // Made here rather than by the client, so that a failure can name it.
   const key = command.key ?? uuidV7();
-  let submission;
+  const startedAt = Date.now();
+  let submitted;
   try {
-    submission = await ctx.client.submit(command.type, payload, { idempotencyKey: key, ...(ctx.signal ? { signal: ctx.signal } : {}) });
+    submitted = await ctx.client.submit(command.type, payload, {
+      idempotencyKey: key,
+      ...command.options,
+      waitSeconds: command.wait === undefined ? 0 : preferredWait(command.wait.timeoutMs, ctx.stderr.isTTY === true),
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
   } catch (error) {
+    if (ctx.signal?.aborted === true) {
+      // Likely during the service's wait, after it accepted the job: say which key to follow.
+      ctx.output.note(`interrupted: if the job was accepted it goes on; follow it with: job-intake receipt ${key} --wait`);
+      return EXIT.interrupted;
+    }
     if (!(error instanceof ServiceUnavailableError)) throw error;
     ctx.output.error(error, [`the job may or may not have been accepted; the same command with --key ${key} retries safely (never a second job)`]);
     return EXIT.unavailable;
   }
-  if (command.wait === undefined) {
-    ctx.output.submission(submission, true);
+  if (command.wait === undefined && submitted.outcome === 'accepted') {
+    ctx.output.submission(submitted, true);
     return EXIT.ok;
   }
-  ctx.output.note(`${submission.replayed ? 'already accepted (a replay: no new job)' : 'accepted'}: ${submission.type} job with key ${key}`);
-  return followJob(key, command.wait.timeoutMs, ctx);
+  ctx.output.note(`${submitted.replayed ? 'already accepted (a replay: no new job)' : 'accepted'}: ${submitted.type} job with key ${key}`);
+  if (submitted.outcome === 'finished') {
+    ctx.output.receipt(submitted.receipt);
+    return exitCodeForReceipt(submitted.receipt);
+  }
+  return followJob(key, { timeoutMs: command.wait?.timeoutMs, startedAt }, ctx);
+}
+
+/**
+ * The `Prefer: wait` for `--wait`: a job that ends within it is answered in one
+ * request. On a terminal only one second, so a longer job's progress bar shows
+ * from then on; piped, as long as the service allows. Never past --timeout.
+ */
+function preferredWait(timeoutMs: number | undefined, onTerminal: boolean): number {
+  const wanted = onTerminal ? 1 : MAX_PREFER_WAIT_SECONDS;
+  return timeoutMs === undefined ? wanted : Math.min(wanted, Math.floor(timeoutMs / 1000));
 }
