@@ -37,10 +37,11 @@ const intake = await benchIntake(settings, log);
 const noop = await benchNoop(settings, log);
 const cpu = await benchCpuScaling(settings, log);
 const memory = await benchMemory(settings, log);
-const scaling = await benchScaling(settings, log);
 const results = { intake, noop, cpu, memory };
 writeReport(results, info);
-writeScalingSection(scaling, info);
+// The cluster section starts two 3-node clusters: too slow for a quick check,
+// which has `BENCH_QUICK=1 npm run bench:scaling` for it.
+if (!settings.quick) writeScalingSection(await benchScaling(settings, log), info);
 
 for (const target of checkTargets(results)) {
   log(`${target.met ? 'met    ' : 'NOT MET'} ${target.name}: ${target.value.toFixed(2)} (${target.target})`);
