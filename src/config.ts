@@ -6,7 +6,9 @@ import type { RedisTarget } from './shared/redis.js';
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  // No default: a process must be told which Redis holds its jobs (a guess of
+  // localhost:6379 could write into somebody else's Redis). npm start sets it.
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_CLUSTER_NODES: z
     .string()
     .regex(/^\s*[^\s:,]+:\d{1,5}\s*(,\s*[^\s:,]+:\d{1,5}\s*)*$/, 'expected host:port,host:port,...')
@@ -80,6 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       problems.push(`API_KEYS: ${(err as Error).message}`);
     }
   }
+  if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_URL: required (redis://host:port), unless REDIS_CLUSTER_NODES is set');
+  }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
 
   const data = parsed.data;
@@ -91,7 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   }
   const redisTarget: RedisTarget =
     data.REDIS_CLUSTER_NODES === undefined
-      ? { url: data.REDIS_URL }
+      ? { url: data.REDIS_URL! }
       : {
           clusterNodes: data.REDIS_CLUSTER_NODES.split(',').map((node) => {
             const [host, port] = node.trim().split(':');

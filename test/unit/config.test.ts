@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
+const REDIS = { REDIS_URL: 'redis://redis.internal:6380' };
+
 describe('loadConfig', () => {
   it('gives every variable its documented default', () => {
-    const config = loadConfig({});
+    const config = loadConfig({ REDIS_URL: 'redis://redis.internal:6380' });
     expect(config).toMatchObject({
       PORT: 3000,
       HOST: '0.0.0.0',
-      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_URL: 'redis://redis.internal:6380',
       API_KEYS: null,
       WORKER_CONCURRENCY: 10,
       JOB_ATTEMPTS: 3,
@@ -19,8 +21,19 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('requires REDIS_URL unless REDIS_CLUSTER_NODES is given', () => {
+    expect(() => loadConfig({})).toThrow(/REDIS_URL: required/);
+    expect(() => loadConfig({ PORT: 'x' })).toThrow(/PORT:[\s\S]*REDIS_URL: required/);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: 'a:7000,b:7001' }).redisTarget).toEqual({
+      clusterNodes: [
+        { host: 'a', port: 7000 },
+        { host: 'b', port: 7001 },
+      ],
+    });
+  });
+
   it('reads numbers from strings, and 0 stays 0', () => {
-    expect(loadConfig({ PORT: '8080', JOB_TIMEOUT_MS: '0' })).toMatchObject({ PORT: 8080, JOB_TIMEOUT_MS: 0 });
+    expect(loadConfig({ ...REDIS, PORT: '8080', JOB_TIMEOUT_MS: '0' })).toMatchObject({ PORT: 8080, JOB_TIMEOUT_MS: 0 });
   });
 
   it('names every bad variable at once', () => {
@@ -36,10 +49,10 @@ describe('loadConfig', () => {
   });
 
   it('parses API_KEYS into tenants and refuses short or shared tokens', () => {
-    const config = loadConfig({ API_KEYS: 'acme:aaaaaaaaaaaaaaaa1, globex:bbbbbbbbbbbbbbbb2' });
+    const config = loadConfig({ ...REDIS, API_KEYS: 'acme:aaaaaaaaaaaaaaaa1, globex:bbbbbbbbbbbbbbbb2' });
     expect(config.API_KEYS?.map((entry) => entry.tenant)).toEqual(['acme', 'globex']);
-    expect(() => loadConfig({ API_KEYS: 'acme:short' })).toThrow(/shorter than 16/);
-    expect(() => loadConfig({ API_KEYS: 'a:aaaaaaaaaaaaaaaa1,b:aaaaaaaaaaaaaaaa1' })).toThrow(/listed twice/);
-    expect(() => loadConfig({ API_KEYS: 'ac~me:aaaaaaaaaaaaaaaa1' })).toThrow(/tenant/);
+    expect(() => loadConfig({ ...REDIS, API_KEYS: 'acme:short' })).toThrow(/shorter than 16/);
+    expect(() => loadConfig({ ...REDIS, API_KEYS: 'a:aaaaaaaaaaaaaaaa1,b:aaaaaaaaaaaaaaaa1' })).toThrow(/listed twice/);
+    expect(() => loadConfig({ ...REDIS, API_KEYS: 'ac~me:aaaaaaaaaaaaaaaa1' })).toThrow(/tenant/);
   });
 });
