@@ -6,8 +6,8 @@ import type { RedisTarget } from './shared/redis.js';
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
-  // No default: a process must be told which Redis holds its jobs (a guess of
-  // localhost:6379 could write into somebody else's Redis). npm start sets it.
+  // No default: a process must be told which Redis holds its jobs (a guessed
+  // local default could write into somebody else's Redis). npm start sets it.
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_CLUSTER_NODES: z
     .string()
