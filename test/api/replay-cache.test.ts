@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { openInspector, receipt, startApi, startWorker, submit, testConfig } from '../helpers/harness.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
+const redis = useRedisServer();
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 
 const sleepJob = { type: 'sleep', payload: { ms: 0, result: { a: 1, b: 2 } } };
 const sameJobReordered = { payload: { result: { b: 2, a: 1 }, ms: 0 }, type: 'sleep' };

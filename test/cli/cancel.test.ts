@@ -1,22 +1,16 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { JobIntakeClient } from '../../src/client/index.js';
 import { startFlakyProxy } from '../helpers/flaky-proxy.js';
 import { startWorker } from '../helpers/harness.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/run-cli.js';
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let service: LiveService;
 let env: Record<string, string>;
 let client: JobIntakeClient;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 beforeEach(async () => {
   // No worker: a submitted job stays queued until the test cancels it.
   service = await startLiveService(redis.url, { worker: false });

@@ -1,20 +1,14 @@
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { progressLine } from '../../src/cli/progress-bar.js';
 import { startFlakyProxy } from '../helpers/flaky-proxy.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 import { CLI_PATH } from '../helpers/run-cli.js';
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let service: LiveService;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 beforeEach(async () => {
   service = await startLiveService(redis.url);
   return () => service.close();

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { JobIntakeClient } from '../../src/client/index.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 import { runCli } from '../helpers/run-cli.js';
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let service: LiveService;
 let env: Record<string, string>;
 let client: JobIntakeClient;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 beforeEach(async () => {
   service = await startLiveService(redis.url, { env: { JOB_ATTEMPTS: '1' } });
   env = { JOB_INTAKE_URL: service.url };

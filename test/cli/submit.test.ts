@@ -2,25 +2,19 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { JobIntakeClient } from '../../src/client/index.js';
 import { freePort } from '../../src/dev/free-port.js';
 import { startFlakyProxy } from '../helpers/flaky-proxy.js';
 import { TOKENS } from '../helpers/harness.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 import { CLI_PATH, runCli } from '../helpers/run-cli.js';
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let service: LiveService;
 let env: Record<string, string>;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 beforeEach(async () => {
   service = await startLiveService(redis.url, { env: { API_KEYS: `acme:${TOKENS.acme}`, JOB_ATTEMPTS: '2' } });
   env = { JOB_INTAKE_URL: service.url, JOB_INTAKE_TOKEN: TOKENS.acme };

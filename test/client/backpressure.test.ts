@@ -1,18 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { JobIntakeClient, ServiceUnavailableError, type RetryNotice } from '../../src/client/index.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
 // The service's own 429 and 503 answers, not a proxy's: the client must read them the same way.
-let redis: RedisServer;
+const redis = useRedisServer();
 let service: LiveService | undefined;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 // Each test starts the service with its own limits.
 afterEach(async () => {
   await service?.close();

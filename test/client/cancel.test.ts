@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JobFailedError, JobIntakeClient, NotFoundError, RequestRefusedError } from '../../src/client/index.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
+const redis = useRedisServer();
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 
 /** Runs `body` against a fresh service (with or without a worker), then closes it. */
 async function withService(options: { worker: boolean }, body: (client: JobIntakeClient, service: LiveService) => Promise<void>) {

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { IdempotencyKeyReusedError, JobIntakeClient, RequestRefusedError, ServiceUnavailableError, type RetryNotice, type RetryOptions } from '../../src/client/index.js';
 import { startFlakyProxy, type FlakyProxy, type ProxyStep } from '../helpers/flaky-proxy.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
 const unavailable = (retryAfter: string): ProxyStep => ({
   answer: 503,
@@ -10,17 +10,11 @@ const unavailable = (retryAfter: string): ProxyStep => ({
   body: JSON.stringify({ type: '/problems/redis-unavailable', title: 'Service unavailable', status: 503 }),
 });
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let service: LiveService;
 let proxy: FlakyProxy | undefined;
 let notices: RetryNotice[];
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 beforeEach(async () => {
   service = await startLiveService(redis.url, { worker: false });
   notices = [];

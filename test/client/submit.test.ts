@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   AuthenticationError,
   IdempotencyKeyReusedError,
@@ -9,20 +9,14 @@ import {
 } from '../../src/client/index.js';
 import { TOKENS } from '../helpers/harness.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let service: LiveService;
 let client: JobIntakeClient;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 beforeEach(async () => {
   // No worker: these tests are about intake, and a queued job stays put.
   service = await startLiveService(redis.url, { worker: false, env: { API_KEYS: `acme:${TOKENS.acme}` } });

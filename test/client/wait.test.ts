@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { JobFailedError, JobIntakeClient, JobTimeoutError, NotFoundError } from '../../src/client/index.js';
 import { startFlakyProxy, type FlakyProxy } from '../helpers/flaky-proxy.js';
 import { startLiveService, type LiveService } from '../helpers/live-service.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { useRedisServer } from '../helpers/redis-server.js';
 
-let redis: RedisServer;
+const redis = useRedisServer();
 let service: LiveService;
 let client: JobIntakeClient;
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 beforeEach(async () => {
   service = await startLiveService(redis.url, { env: { JOB_ATTEMPTS: '2' } });
   client = new JobIntakeClient({ baseUrl: service.url });
