@@ -74,6 +74,7 @@ export async function buildApp(deps: AppDeps) {
   app.setErrorHandler(problemErrorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.decorateRequest('problemSlug', null);
+  app.decorateRequest('logFields', null);
   registerRequestId(app);
   registerAuth(app, deps.config.API_KEYS, isPublicRoute);
   if (deps.config.RATE_LIMIT_PER_MINUTE > 0) {
@@ -103,8 +104,9 @@ export async function buildApp(deps: AppDeps) {
   });
   // While closing, end each keep-alive connection after its answer: server.close()
   // waits for every connection, and an idle keep-alive one would hold it for 72 s.
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (isClosing()) reply.header('connection', 'close');
+    done(null, payload);
   });
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);

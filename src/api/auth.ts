@@ -29,8 +29,13 @@ function tenantOf(request: FastifyRequest, apiKeys: ApiKeys): string {
 export function registerAuth(app: FastifyInstance, apiKeys: ApiKeys | null, isPublic: (route: string | undefined) => boolean) {
   app.decorateRequest('tenant', DEFAULT_TENANT);
   if (apiKeys === null) return;
-  app.addHook('onRequest', async (request) => {
-    if (isPublic(request.routeOptions.url)) return;
-    request.tenant = tenantOf(request, apiKeys);
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (isPublic(request.routeOptions.url)) return done();
+    try {
+      request.tenant = tenantOf(request, apiKeys);
+    } catch (err) {
+      return done(err as Error);
+    }
+    done();
   });
 }

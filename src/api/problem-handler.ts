@@ -58,6 +58,8 @@ export function problemBody(problem: ProblemError, request: FastifyRequest) {
 
 export function sendProblem(problem: ProblemError, request: FastifyRequest, reply: FastifyReply) {
   request.problemSlug = problem.slug;
+  // On the request's one log line (request-logging.ts).
+  request.logFields = { ...request.logFields, problem: problem.slug, detail: problem.detail };
   if (problem.extra.retryAfterSeconds !== undefined) {
     reply.header('retry-after', String(problem.extra.retryAfterSeconds));
   }
@@ -72,11 +74,8 @@ export function sendProblem(problem: ProblemError, request: FastifyRequest, repl
 /** The one error handler: every failure leaves as application/problem+json. */
 export function problemErrorHandler(err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply) {
   const problem = toProblem(err);
-  if (problem.status >= 500) {
-    request.log.error({ err: problem.slug === 'internal-error' ? err : problem }, problem.detail);
-  } else {
-    request.log.info({ problem: problem.slug, detail: problem.detail, tenant: request.tenant }, 'request refused');
-  }
+  // A 5xx also gets a line of its own, with the error.
+  if (problem.status >= 500) request.log.error({ err: problem.slug === 'internal-error' ? err : problem }, problem.detail);
   return sendProblem(problem, request, reply);
 }
 

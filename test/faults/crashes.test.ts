@@ -30,7 +30,7 @@ describe('an API process killed mid-request', () => {
     const body = (key: string) => ({ type: 'sleep', payload: { ms: 20, result: key } });
 
     const inFlight = keys.map((key) => submitTo(doomed, key, body(key), 10_000));
-    await doomed.waitForLog((entry) => entry.msg === 'job intake', 10_000); // some answered, most still in flight
+    await doomed.waitForLog((entry) => entry.msg === 'request completed' && entry.jobId !== undefined, 10_000); // some answered, most still in flight
     doomed.kill('SIGKILL');
     const firstTries = await Promise.all(inFlight);
     const lost = firstTries.filter((res) => res.status !== 202).length;

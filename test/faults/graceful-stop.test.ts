@@ -28,7 +28,7 @@ describe('SIGTERM to a worker', () => {
 
 describe('SIGTERM to an API process', () => {
   it('answers requests in flight (long-polls at once, with the current state), refuses new connections, and exits 0', async () => {
-    const api = await deployment.start('web');
+    const api = await deployment.start('web', { LOG_LEVEL: 'debug' }); // 'incoming request' is a debug line
     await submitTo(api, 'pending', { type: 'sleep', payload: { ms: 1 } }); // no worker: stays queued
     const longPoll = receiptFrom(api, 'pending', 25);
     await api.waitForLog((e) => e.msg === 'incoming request' && String((e.req as { url?: string })?.url).includes('wait=25'));

@@ -72,7 +72,7 @@ describe('logs', () => {
 
   it('carry the request id, tenant and job id from intake through the worker to the result', () => {
     const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    const intake = entries.find((e) => e.msg === 'job intake' && e.jobId === 'acme~logged');
+    const intake = entries.find((e) => e.msg === 'request completed' && e.jobId === 'acme~logged');
     expect(intake).toMatchObject({ tenant: 'acme', outcome: 'created', reqId: expect.any(String) });
     const workerLines = entries.filter((e) => e.jobId === 'acme~logged' && e.type === 'sleep');
     expect(workerLines.map((e) => e.msg)).toEqual(expect.arrayContaining(['job started', 'job succeeded']));

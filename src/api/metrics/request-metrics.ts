@@ -20,10 +20,22 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
   });
   const countIntake = createIntakeOutcomes(registry);
 
+  // One child per label set, made once: prom-client checks and hashes labels on every call otherwise.
+  const children = new Map<string, { observe(seconds: number): void }>();
+  const latencyOf = (method: string, route: string, statusCode: number) => {
+    const id = `${method} ${statusCode} ${route}`;
+    let child = children.get(id);
+    if (child === undefined) {
+      child = latency.labels({ method, route, status_code: statusCode });
+      children.set(id, child);
+    }
+    return child;
+  };
+
   // A callback hook, not async: it runs on every request, and an async hook costs a promise each time.
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    latency.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000);
+    latencyOf(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
     if (route === '/v1/jobs' && request.method === 'POST') countIntake(request, reply);
     done();
   });

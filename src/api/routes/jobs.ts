@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { JobTypeRegistry } from '../../worker/handlers/job-type.js';
 import { encodeJobId } from '../../shared/job-id.js';
@@ -39,6 +39,13 @@ export function submissionSchema(registry: JobTypeRegistry) {
   });
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Idempotency-Key of a submission, parsed (RFC 8941 quotes removed). */
+    idempotencyKey: string;
+  }
+}
+
 export const jobsRoutes: FastifyPluginAsyncZod<{
   registry: JobTypeRegistry;
   enqueueOnce: EnqueueOnce;
@@ -48,6 +55,7 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
   /** Answers retries of recently seen keys from memory; none means every request asks Redis. */
   replays?: ReplayCache;
 }> = async (app, { registry, enqueueOnce, redis, admission, receipts, replays }) => {
+  app.decorateRequest('idempotencyKey', '');
   app.post(
     '/v1/jobs',
     {
@@ -63,16 +71,22 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
         body: submissionSchema(registry),
         response: { 200: receiptSchema, 202: acceptedSchema, ...problemResponses(400, 401, 413, 415, 422, 429, 503) },
       },
-      // Read the key before the body: a bad key is the first thing to report.
-      preValidation: async (request) => {
+      // The key is read (once) before the body: a bad key is the first thing to report.
+      preValidation: (request, _reply, done) => {
         const parsed = idempotencyKeyHeaderSchema.safeParse(request.headers['idempotency-key']);
         if (!parsed.success) {
-          throw new ProblemError('invalid-idempotency-key', `The Idempotency-Key header ${parsed.error.issues[0]!.message}.`);
+          return done(new ProblemError('invalid-idempotency-key', `The Idempotency-Key header ${parsed.error.issues[0]!.message}.`));
         }
+        request.idempotencyKey = parsed.data;
+        done();
       },
+      // The headers schema documents them; preValidation has read the key, and
+      // preferredWaitSeconds reads Prefer leniently (RFC 7240: ignore what you don't understand).
+      validatorCompiler: (route) =>
+        route.httpPart === 'headers' ? () => true : validatorCompiler(route as unknown as Parameters<typeof validatorCompiler>[0]),
     },
     async (request, reply) => {
-      const key = request.headers['idempotency-key'];
+      const key = request.idempotencyKey;
       const { type, payload, options } = request.body;
       const { tenant } = request;
       const jobId = encodeJobId(tenant, key);
@@ -91,7 +105,7 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
               return result;
             });
       if (outcome.stored !== cached) replays?.remember(outcome.stored);
-      request.log.info({ jobId, tenant, outcome: outcome.kind, fromCache: outcome.stored === cached }, 'job intake');
+      request.logFields = { jobId, outcome: outcome.kind, fromCache: outcome.stored === cached };
 
       if (outcome.kind === 'mismatch') {
         throw new ProblemError(
