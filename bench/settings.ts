@@ -27,7 +27,7 @@ export function benchSettings(env: NodeJS.ProcessEnv): BenchSettings {
     warmupSeconds: quick ? 1 : 2,
     hotKeys: 300,
     noopJobs: quick ? 2_000 : 20_000,
-    cpuJobs: quick ? 30 : 300,
+    cpuJobs: quick ? 60 : 600,
     noopConcurrency: 50,
     memoryJobs: quick ? 2_000 : 50_000,
     cpuJobMs: 20,

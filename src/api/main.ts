@@ -7,7 +7,7 @@ import { buildApp } from './app.js';
 import { openApiServices } from './services.js';
 
 const config = loadConfigOrExit(process.env, 'job-intake api');
-const logger = createLogger({ level: config.LOG_LEVEL, name: 'job-intake-api', buffered: true });
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'job-intake-api' });
 const services = openApiServices(config, logger);
 void services.started.then(() => checkRedisPolicy(services.connection, logger));
 

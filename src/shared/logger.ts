@@ -26,12 +26,6 @@ export function createLogger(
     level: string;
     name: string;
     pretty?: boolean;
-    /**
-     * Write stdout in batches (bufferedStdout below): for the API, which writes a
-     * line per request. Workers write a line per job at once, so the last lines
-     * before an OOM kill say which job it was.
-     */
-    buffered?: boolean;
   },
   destination?: DestinationStream,
 ): Logger {
@@ -43,7 +37,7 @@ export function createLogger(
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   };
   if (destination !== undefined) return pino(pinoOptions, destination);
-  return pretty || options.buffered !== true ? pino(pinoOptions) : pino(pinoOptions, bufferedStdout());
+  return pretty ? pino(pinoOptions) : pino(pinoOptions, bufferedStdout());
 }
 
 const LOG_BUFFER_BYTES = 4096;
@@ -51,10 +45,11 @@ const LOG_FLUSH_MS = 200;
 
 /**
  * stdout, written in batches of up to 4 KB and at least every 200 ms, instead of
- * one write(2) per line: on the request path a write per line cost about 10% of
- * the intake's CPU (docs/performance.md). pino flushes what is buffered when
- * the process exits, also after an uncaught exception; only a SIGKILL or an
- * OOM kill can lose the last 200 ms of lines.
+ * one write(2) per line: the API writes a line per request and a worker two per
+ * job, and a write each was a measurable share of their CPU (docs/performance.md).
+ * pino flushes what is buffered when the process exits, also after an uncaught
+ * exception; only a SIGKILL or an OOM kill can lose the last 200 ms of lines
+ * (a job that ran longer than that before the kill has its `job started` out).
  */
 function bufferedStdout() {
   const stream = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });

@@ -18,6 +18,12 @@ async function jobCount(): Promise<number> {
   }
 }
 
+/** SIGTERM, then the exit: logs are written in batches, and the last one at exit. */
+async function stopped(service: ServiceProcess): Promise<void> {
+  service.kill('SIGTERM');
+  expect(await service.exited).toEqual({ code: 0, signal: null });
+}
+
 function runsOf(workers: ServiceProcess[], jobId: string) {
   return workers.flatMap((worker) => worker.logs).filter((entry) => entry.msg === 'job started' && entry.jobId === jobId);
 }
@@ -46,6 +52,7 @@ describe('an API process killed mid-request', () => {
     expect(receipts.map((res) => JSON.parse(res.body).status)).toEqual(keys.map(() => 'succeeded'));
     expect(receipts.map((res) => JSON.parse(res.body).result)).toEqual(keys);
     expect(await jobCount()).toBe(keys.length);
+    await stopped(worker); // its last log lines are out once it has exited
     for (const key of keys) expect(runsOf([worker], `default~${key}`)).toHaveLength(1);
   });
 });
@@ -74,6 +81,7 @@ describe('a worker process killed mid-job', () => {
     for (const [i, res] of receipts.entries()) {
       expect(JSON.parse(res.body)).toMatchObject({ status: 'succeeded', attempts: 3, result: keys[i] });
     }
+    await stopped(third);
     for (const key of keys) expect(runsOf([first, second, third], `default~${key}`)).toHaveLength(3);
   });
 });

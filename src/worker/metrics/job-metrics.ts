@@ -45,10 +45,21 @@ export function observeJobMetrics(registry: Registry, deps: { workers: readonly 
     for (const outcome of OUTCOMES) runs.inc({ type, outcome }, 0);
   }
 
+  // One pair of children per label set, made once: prom-client checks and hashes labels on every call otherwise.
+  const children = new Map<string, { runs: { inc(): void }; duration: { observe(seconds: number): void } }>();
+  const seriesOf = (type: string, outcome: string) => {
+    const id = `${outcome} ${type}`;
+    let series = children.get(id);
+    if (series === undefined) {
+      series = { runs: runs.labels({ type, outcome }), duration: duration.labels({ type, outcome }) };
+      children.set(id, series);
+    }
+    return series;
+  };
   const record = (job: Job, outcome: (typeof OUTCOMES)[number]) => {
-    const labels = { type: deps.jobTypes.has(job.name) ? job.name : 'unknown', outcome };
-    runs.inc(labels);
-    if (job.processedOn) duration.observe(labels, Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+    const series = seriesOf(deps.jobTypes.has(job.name) ? job.name : 'unknown', outcome);
+    series.runs.inc();
+    if (job.processedOn) series.duration.observe(Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
   };
   // One BullMQ Worker per shard this process consumes.
   for (const worker of deps.workers) {
