@@ -25,11 +25,11 @@ class OneLinePerRequest extends LogController {
   }
 
   override incomingRequest(request: FastifyRequest): void {
-    if (!isQuiet(request)) request.log.debug({ req: request }, 'incoming request');
+    if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request');
   }
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (isQuiet(request)) return;
+    if (this.isLogDisabled(request)) return;
     const line = { req: request, res: reply, responseTime: reply.elapsedTime, tenant: request.tenant, ...request.logFields };
     if (error) reply.log.error({ ...line, err: error }, 'request errored');
     else reply.log.info(line, 'request completed');

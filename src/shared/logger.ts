@@ -22,11 +22,7 @@ export const REDACT_PATHS = [
  * `destination` lets a test read the lines the service writes.
  */
 export function createLogger(
-  options: {
-    level: string;
-    name: string;
-    pretty?: boolean;
-  },
+  options: { level: string; name: string; pretty?: boolean },
   destination?: DestinationStream,
 ): Logger {
   const pretty = destination === undefined && (options.pretty ?? process.stdout.isTTY === true);

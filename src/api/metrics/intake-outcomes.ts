@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
+import { childPerLabelSet } from '../../shared/metrics/child-per-label-set.js';
 
 /**
  * `job_intake_submissions_total{outcome, reason}` for POST /v1/jobs, told from
@@ -19,16 +20,14 @@ export function createIntakeOutcomes(registry: Registry) {
   // Start every outcome at 0, so rate() and alerts work before the first event.
   for (const outcome of ['accepted', 'replayed', 'mismatched']) counter.inc({ outcome }, 0);
 
-  // The two outcomes of nearly every request, made once (labels are checked and hashed per call otherwise).
-  const accepted = counter.labels({ outcome: 'accepted' });
-  const replayed = counter.labels({ outcome: 'replayed' });
+  const countOf = childPerLabelSet((labels: { outcome: string; reason?: string }) => counter.labels(labels));
   return function countIntake(request: FastifyRequest, reply: FastifyReply): void {
     if (reply.statusCode < 300) {
-      (reply.getHeader('idempotent-replayed') === 'true' ? replayed : accepted).inc();
+      countOf({ outcome: reply.getHeader('idempotent-replayed') === 'true' ? 'replayed' : 'accepted' }).inc();
       return;
     }
     const slug = request.problemSlug ?? `http-${reply.statusCode}`;
-    if (slug === 'idempotency-key-reused') counter.inc({ outcome: 'mismatched' });
-    else counter.inc({ outcome: 'refused', reason: slug });
+    if (slug === 'idempotency-key-reused') countOf({ outcome: 'mismatched' }).inc();
+    else countOf({ outcome: 'refused', reason: slug }).inc();
   };
 }

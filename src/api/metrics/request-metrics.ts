@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Histogram, type Registry } from 'prom-client';
+import { childPerLabelSet } from '../../shared/metrics/child-per-label-set.js';
 import { createIntakeOutcomes } from './intake-outcomes.js';
 
 /** Up to 30 s: a long-poll (`?wait=30`) is a normal request, not an outlier. */
@@ -20,22 +21,12 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
   });
   const countIntake = createIntakeOutcomes(registry);
 
-  // One child per label set, made once: prom-client checks and hashes labels on every call otherwise.
-  const children = new Map<string, { observe(seconds: number): void }>();
-  const latencyOf = (method: string, route: string, statusCode: number) => {
-    const id = `${method} ${statusCode} ${route}`;
-    let child = children.get(id);
-    if (child === undefined) {
-      child = latency.labels({ method, route, status_code: statusCode });
-      children.set(id, child);
-    }
-    return child;
-  };
+  const latencyOf = childPerLabelSet((labels: { method: string; route: string; status_code: number }) => latency.labels(labels));
 
   // A callback hook, not async: it runs on every request, and an async hook costs a promise each time.
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    latencyOf(request.method, route, reply.statusCode).observe(reply.elapsedTime / 1000);
+    latencyOf({ method: request.method, route, status_code: reply.statusCode }).observe(reply.elapsedTime / 1000);
     if (route === '/v1/jobs' && request.method === 'POST') countIntake(request, reply);
     done();
   });

@@ -1,6 +1,7 @@
 import type { Job, Worker } from 'bullmq';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { CANCELED_REASON } from '../../shared/cancellation.js';
+import { childPerLabelSet } from '../../shared/metrics/child-per-label-set.js';
 import type { JobTypeRegistry } from '../handlers/job-type.js';
 
 /** From a blink to an hour: job types range from no-ops to long batch work. */
@@ -45,21 +46,12 @@ export function observeJobMetrics(registry: Registry, deps: { workers: readonly 
     for (const outcome of OUTCOMES) runs.inc({ type, outcome }, 0);
   }
 
-  // One pair of children per label set, made once: prom-client checks and hashes labels on every call otherwise.
-  const children = new Map<string, { runs: { inc(): void }; duration: { observe(seconds: number): void } }>();
-  const seriesOf = (type: string, outcome: string) => {
-    const id = `${outcome} ${type}`;
-    let series = children.get(id);
-    if (series === undefined) {
-      series = { runs: runs.labels({ type, outcome }), duration: duration.labels({ type, outcome }) };
-      children.set(id, series);
-    }
-    return series;
-  };
+  const runsOf = childPerLabelSet((labels: { type: string; outcome: string }) => runs.labels(labels));
+  const durationOf = childPerLabelSet((labels: { type: string; outcome: string }) => duration.labels(labels));
   const record = (job: Job, outcome: (typeof OUTCOMES)[number]) => {
-    const series = seriesOf(deps.jobTypes.has(job.name) ? job.name : 'unknown', outcome);
-    series.runs.inc();
-    if (job.processedOn) series.duration.observe(Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+    const labels = { type: deps.jobTypes.has(job.name) ? job.name : 'unknown', outcome };
+    runsOf(labels).inc();
+    if (job.processedOn) durationOf(labels).observe(Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
   };
   // One BullMQ Worker per shard this process consumes.
   for (const worker of deps.workers) {
