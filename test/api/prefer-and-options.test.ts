@@ -1,30 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../src/config.js';
-import { receipt, startApi, startWorker, submit, testConfig, type TestApi } from '../helpers/harness.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { receipt, submit, useApiAndWorker } from '../helpers/harness.js';
 
-let redis: RedisServer;
-let config: Config;
-let api: TestApi;
-let worker: Awaited<ReturnType<typeof startWorker>>;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  config = testConfig(redis.url);
-  api = await startApi(config);
-  worker = await startWorker(config);
-});
-afterAll(async () => {
-  await worker.close();
-  await api.close();
-  await redis.stop();
-});
+const service = useApiAndWorker();
 
 const sleep = (ms: number, options?: object) => ({ type: 'sleep', payload: { ms, result: { slept: ms } }, ...(options ? { options } : {}) });
 
 describe('Prefer: wait=N', () => {
   it('answers 200 with the final receipt when the job ends in time', async () => {
-    const res = await submit(api, { key: 'quick', body: sleep(100), headers: { prefer: 'wait=5' } });
+    const res = await submit(service.api, { key: 'quick', body: sleep(100), headers: { prefer: 'wait=5' } });
 
     expect(res.statusCode).toBe(200);
     expect(res.headers['preference-applied']).toBe('wait=5');
@@ -33,7 +16,7 @@ describe('Prefer: wait=N', () => {
 
   it('answers the usual 202 after N seconds when the job is still running', async () => {
     const started = Date.now();
-    const res = await submit(api, { key: 'slow', body: sleep(4000), headers: { prefer: 'respond-async, wait=1' } });
+    const res = await submit(service.api, { key: 'slow', body: sleep(4000), headers: { prefer: 'respond-async, wait=1' } });
 
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(res.statusCode).toBe(202);
@@ -42,9 +25,9 @@ describe('Prefer: wait=N', () => {
   });
 
   it('lets a replay keep its original 202, without waiting', async () => {
-    const first = await submit(api, { key: 'replayed', body: sleep(3000) });
+    const first = await submit(service.api, { key: 'replayed', body: sleep(3000) });
     const started = Date.now();
-    const replay = await submit(api, { key: 'replayed', body: sleep(3000), headers: { prefer: 'wait=10' } });
+    const replay = await submit(service.api, { key: 'replayed', body: sleep(3000), headers: { prefer: 'wait=10' } });
 
     expect(Date.now() - started).toBeLessThan(900);
     expect(replay.statusCode).toBe(202);
@@ -53,8 +36,8 @@ describe('Prefer: wait=N', () => {
   });
 
   it('caps the wait at 30 seconds and ignores a preference it cannot read', async () => {
-    const capped = await submit(api, { key: 'capped', body: sleep(0), headers: { prefer: 'wait=9999' } });
-    const garbled = await submit(api, { key: 'garbled', body: sleep(0), headers: { prefer: 'wait=soon' } });
+    const capped = await submit(service.api, { key: 'capped', body: sleep(0), headers: { prefer: 'wait=9999' } });
+    const garbled = await submit(service.api, { key: 'garbled', body: sleep(0), headers: { prefer: 'wait=soon' } });
 
     expect(capped.headers['preference-applied']).toBe('wait=30');
     expect(capped.statusCode).toBe(200);
@@ -66,26 +49,26 @@ describe('Prefer: wait=N', () => {
 describe('options: delayMs and priority', () => {
   it('runs a delayed job no earlier than asked, and shows its options on the receipt', async () => {
     const submitted = Date.now();
-    await submit(api, { key: 'later', body: sleep(0, { delayMs: 1500, priority: 3 }) });
-    const early = await receipt(api, 'later');
+    await submit(service.api, { key: 'later', body: sleep(0, { delayMs: 1500, priority: 3 }) });
+    const early = await receipt(service.api, 'later');
     expect(early.json()).toMatchObject({ status: 'queued', options: { delayMs: 1500, priority: 3 } });
 
-    const done = await receipt(api, 'later', { wait: 15 });
+    const done = await receipt(service.api, 'later', { wait: 15 });
     expect(done.json()).toMatchObject({ status: 'succeeded', options: { delayMs: 1500, priority: 3 } });
     expect(Date.parse(done.json().startedAt) - submitted).toBeGreaterThanOrEqual(1400);
   });
 
   it('makes options part of the fingerprint: same key, other options is a 422', async () => {
-    await submit(api, { key: 'opt', body: sleep(0, { priority: 1 }) });
-    const other = await submit(api, { key: 'opt', body: sleep(0, { priority: 2 }) });
-    const none = await submit(api, { key: 'opt', body: sleep(0) });
+    await submit(service.api, { key: 'opt', body: sleep(0, { priority: 1 }) });
+    const other = await submit(service.api, { key: 'opt', body: sleep(0, { priority: 2 }) });
+    const none = await submit(service.api, { key: 'opt', body: sleep(0) });
 
     expect(other.statusCode).toBe(422);
     expect(none.statusCode).toBe(422);
   });
 
   it('refuses options out of range or unknown with a 400 naming them', async () => {
-    const res = await submit(api, { key: 'bad-opt', body: sleep(0, { delayMs: -1, color: 'red' }) });
+    const res = await submit(service.api, { key: 'bad-opt', body: sleep(0, { delayMs: -1, color: 'red' }) });
 
     expect(res.statusCode).toBe(400);
     expect(res.json().errors).toEqual(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { pino, type Logger } from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import type { ReplayCacheOptions } from '../../src/api/idempotency/replay-cache.js';
 import { openApiServices } from '../../src/api/services.js';
@@ -12,6 +13,7 @@ import { allShardIndexes, shardIndex, shardPrefix } from '../../src/shared/shard
 import { defaultJobTypes } from '../../src/worker/handlers/index.js';
 import type { JobTypeRegistry } from '../../src/worker/handlers/job-type.js';
 import { createWorker } from '../../src/worker/worker.js';
+import { useRedisServer } from './redis-server.js';
 
 export const TOKENS = {
   acme: 'acme-token-0123456789abcdef',
@@ -119,4 +121,28 @@ export function receipt(api: TestApi, key: string, options: { wait?: number; tok
     url: `/v1/receipts/${encodeURIComponent(key)}${query}`,
     headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
   });
+}
+
+/**
+ * A private redis-server, an API and a worker shared by a whole test file
+ * (started in beforeAll, closed in afterAll). Read `api` inside tests and hooks.
+ */
+export function useApiAndWorker(options: { env?: Record<string, string>; registry?: JobTypeRegistry } = {}) {
+  const redis = useRedisServer();
+  let started: { api: TestApi; worker: Awaited<ReturnType<typeof startWorker>> } | undefined;
+  beforeAll(async () => {
+    const config = testConfig(redis.url, options.env);
+    const api = await startApi(config, { registry: options.registry });
+    started = { api, worker: await startWorker(config, { registry: options.registry }) };
+  });
+  afterAll(async () => {
+    await started?.worker.close();
+    await started?.api.close();
+  });
+  return {
+    get api(): TestApi {
+      if (started === undefined) throw new Error('useApiAndWorker: read it inside a test or hook');
+      return started.api;
+    },
+  };
 }

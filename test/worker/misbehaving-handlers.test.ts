@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Config } from '../../src/config.js';
 import { abortableDelay } from '../../src/worker/handlers/abortable-delay.js';
 import { defaultJobTypes } from '../../src/worker/handlers/index.js';
 import { createRegistry, defineJobType } from '../../src/worker/handlers/job-type.js';
-import { receipt, startApi, startWorker, submit, testConfig, type TestApi } from '../helpers/harness.js';
-import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
+import { receipt, submit, useApiAndWorker } from '../helpers/harness.js';
 
 const empty = z.strictObject({});
 const misbehaving = [
@@ -39,27 +37,12 @@ const misbehaving = [
 ];
 const registry = createRegistry([...defaultJobTypes.values(), ...misbehaving]);
 
-let redis: RedisServer;
-let config: Config;
-let api: TestApi;
-let worker: Awaited<ReturnType<typeof startWorker>>;
-
-beforeAll(async () => {
-  redis = await startRedisServer();
-  config = testConfig(redis.url, { JOB_ATTEMPTS: '1', MAX_RESULT_BYTES: '1024', JOB_TIMEOUT_MS: '400' });
-  api = await startApi(config, { registry });
-  worker = await startWorker(config, { registry });
-});
-afterAll(async () => {
-  await worker.close();
-  await api.close();
-  await redis.stop();
-});
+const service = useApiAndWorker({ env: { JOB_ATTEMPTS: '1', MAX_RESULT_BYTES: '1024', JOB_TIMEOUT_MS: '400' }, registry });
 
 async function runToEnd(type: string) {
   const key = `${type}-${Math.random()}`;
-  expect((await submit(api, { key, body: { type, payload: {} } })).statusCode).toBe(202);
-  const res = await receipt(api, key, { wait: 20 });
+  expect((await submit(service.api, { key, body: { type, payload: {} } })).statusCode).toBe(202);
+  const res = await receipt(service.api, key, { wait: 20 });
   expect(res.statusCode).toBe(200);
   return res.json();
 }
@@ -79,7 +62,7 @@ describe('handlers that misbehave fail their job with a clear error, and the wor
 
   it('still runs a well-behaved job after all of them', async () => {
     const key = 'after-the-storm';
-    await submit(api, { key, body: { type: 'sleep', payload: { ms: 10, result: 'fine' } } });
-    expect((await receipt(api, key, { wait: 20 })).json()).toMatchObject({ status: 'succeeded', result: 'fine' });
+    await submit(service.api, { key, body: { type: 'sleep', payload: { ms: 10, result: 'fine' } } });
+    expect((await receipt(service.api, key, { wait: 20 })).json()).toMatchObject({ status: 'succeeded', result: 'fine' });
   });
 });
