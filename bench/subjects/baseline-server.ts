@@ -1,4 +1,6 @@
+import { Queue } from 'bullmq';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
 
 /** What every baseline subject reads from its environment (set by the bench). */
 export function baselineEnv() {
@@ -7,6 +9,21 @@ export function baselineEnv() {
     throw new Error('baseline subjects need PORT, REDIS_URL and QUEUE_PREFIX');
   }
   return { port: Number(PORT), redisUrl: REDIS_URL, prefix: QUEUE_PREFIX };
+}
+
+/** The `jobs` queue a baseline adds to, under the bench's prefix, on a connection of its own. */
+export function baselineQueue(redisUrl: string, prefix: string) {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('jobs', { connection, prefix });
+  return {
+    connection,
+    queue,
+    ready: () => queue.waitUntilReady(),
+    close: async () => {
+      await queue.close();
+      await connection.quit();
+    },
+  };
 }
 
 /**

@@ -3,13 +3,10 @@
  * What most people write first: a repeated key adds nothing (BullMQ keeps the
  * existing job), but a different body under the same key is silently aliased.
  */
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { baselineApp, baselineEnv, serveBaseline } from './baseline-server.js';
+import { baselineApp, baselineEnv, baselineQueue, serveBaseline } from './baseline-server.js';
 
 const { port, redisUrl, prefix } = baselineEnv();
-const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-const queue = new Queue('jobs', { connection, prefix });
+const { queue, ready, close } = baselineQueue(redisUrl, prefix);
 const app = baselineApp();
 
 app.post('/v1/jobs', async (request, reply) => {
@@ -19,7 +16,4 @@ app.post('/v1/jobs', async (request, reply) => {
   return reply.code(202).send({ id: job.id, status: 'queued' });
 });
 
-await serveBaseline(app, port, () => queue.waitUntilReady(), async () => {
-  await queue.close();
-  await connection.quit();
-});
+await serveBaseline(app, port, ready, close);

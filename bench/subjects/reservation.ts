@@ -5,17 +5,14 @@
  * response, and one that arrives while the first is still in flight gets 409.
  * Three round trips for a new key, two for a replay.
  */
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { baselineApp, baselineEnv, serveBaseline } from './baseline-server.js';
+import { baselineApp, baselineEnv, baselineQueue, serveBaseline } from './baseline-server.js';
 
 const IN_FLIGHT = 'in-flight';
 const IN_FLIGHT_SECONDS = 60;
 const RESPONSE_SECONDS = 86_400;
 
 const { port, redisUrl, prefix } = baselineEnv();
-const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-const queue = new Queue('jobs', { connection, prefix });
+const { connection, queue, ready, close } = baselineQueue(redisUrl, prefix);
 const app = baselineApp();
 
 app.post('/v1/jobs', async (request, reply) => {
@@ -36,7 +33,4 @@ app.post('/v1/jobs', async (request, reply) => {
   return reply.code(202).type('application/json').send(response);
 });
 
-await serveBaseline(app, port, () => queue.waitUntilReady(), async () => {
-  await queue.close();
-  await connection.quit();
-});
+await serveBaseline(app, port, ready, close);
