@@ -23,10 +23,13 @@ export function decodeJobId(jobId: string): { tenant: string; key: string } {
 
 /** The tenant a job belongs to, for log lines; undefined for an id job-intake did not make. */
 export function tenantOfJobId(jobId: string | undefined): string | undefined {
-  if (jobId === undefined) return undefined;
+  const separator = jobId?.indexOf('~') ?? -1;
+  if (separator < 1) return undefined; // e.g. a job added by hand on the dashboard: log it without a tenant
+  const tenant = jobId!.slice(0, separator);
+  if (!tenant.includes('%')) return tenant; // once per job run: skip decoding what has nothing to decode
   try {
-    return decodeJobId(jobId).tenant;
+    return decodeURIComponent(tenant);
   } catch {
-    return undefined; // e.g. a job added by hand on the dashboard: log it without a tenant
+    return undefined;
   }
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { canonicalJson, requestFingerprint } from '../../src/api/idempotency/fingerprint.js';
 import { parseIdempotencyKey } from '../../src/api/idempotency/idempotency-key.js';
 import { findTenant, parseApiKeys } from '../../src/shared/api-keys.js';
-import { decodeJobId, encodeJobId } from '../../src/shared/job-id.js';
+import { decodeJobId, encodeJobId, tenantOfJobId } from '../../src/shared/job-id.js';
 
 describe('canonicalJson and requestFingerprint', () => {
   it('ignores object key order at every depth, but not array order', () => {
@@ -46,6 +46,14 @@ describe('encodeJobId', () => {
     expect(encodeJobId('a', 'b~c')).not.toBe(encodeJobId('a~b', 'c'));
     expect(encodeJobId('a_b', 'c')).not.toBe(encodeJobId('a', 'b_c'));
     expect(encodeJobId('ab', 'c')).not.toBe(encodeJobId('a', 'bc'));
+  });
+});
+
+describe('tenantOfJobId', () => {
+  it('gives the tenant of an id job-intake made, decoded, and nothing for any other id', () => {
+    expect(tenantOfJobId(encodeJobId('acme', 'k~1'))).toBe('acme');
+    expect(tenantOfJobId(encodeJobId('team a/b~c', 'k'))).toBe('team a/b~c');
+    for (const foreign of [undefined, '42', '~key', 'no-separator', '%E0%A4%A~key']) expect(tenantOfJobId(foreign)).toBeUndefined();
   });
 });
 
