@@ -9,7 +9,8 @@ export function childPerLabelSet<Labels extends Record<string, string | number>,
 ): (labels: Labels) => Child {
   const children = new Map<string, Child>();
   return (labels) => {
-    const id = Object.values(labels).join('\n');
+    let id = '';
+    for (const name in labels) id += `${labels[name]}\n`; // cheaper than Object.values().join()
     let child = children.get(id);
     if (child === undefined) {
       child = make(labels);

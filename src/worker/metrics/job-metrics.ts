@@ -46,12 +46,15 @@ export function observeJobMetrics(registry: Registry, deps: { workers: readonly 
     for (const outcome of OUTCOMES) runs.inc({ type, outcome }, 0);
   }
 
-  const runsOf = childPerLabelSet((labels: { type: string; outcome: string }) => runs.labels(labels));
-  const durationOf = childPerLabelSet((labels: { type: string; outcome: string }) => duration.labels(labels));
+  // Both series of a label set in one lookup: this runs once per job.
+  const seriesOf = childPerLabelSet((labels: { type: string; outcome: string }) => ({
+    runs: runs.labels(labels),
+    duration: duration.labels(labels),
+  }));
   const record = (job: Job, outcome: (typeof OUTCOMES)[number]) => {
-    const labels = { type: deps.jobTypes.has(job.name) ? job.name : 'unknown', outcome };
-    runsOf(labels).inc();
-    if (job.processedOn) durationOf(labels).observe(Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+    const series = seriesOf({ type: deps.jobTypes.has(job.name) ? job.name : 'unknown', outcome });
+    series.runs.inc();
+    if (job.processedOn) series.duration.observe(Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
   };
   // One BullMQ Worker per shard this process consumes.
   for (const worker of deps.workers) {
