@@ -1,7 +1,6 @@
-import type { Worker } from 'bullmq';
 import { duplicateRedis, type RedisClient } from '../shared/redis.js';
 import type { Logger } from 'pino';
-import { CANCELED_REASON, cancelChannel } from '../shared/cancellation.js';
+import { cancelChannel } from '../shared/cancellation.js';
 
 const REMEMBER_MS = 60_000;
 const MAX_REMEMBERED = 10_000;
@@ -14,14 +13,14 @@ const MAX_REMEMBERED = 10_000;
  */
 export function listenForCancels(deps: { connection: RedisClient; prefix: string; logger: Logger }) {
   const remembered = new Map<string, number>();
-  const workers: Worker[] = [];
+  let cancelRunning: (jobId: string) => boolean = () => false;
   const subscriber = duplicateRedis(deps.connection, 'job-intake:worker-cancels');
   subscriber.on('error', (err) => deps.logger.warn({ err }, 'cancel subscriber connection error'));
   void subscriber.subscribe(cancelChannel(deps.prefix)).catch((err: unknown) => {
     deps.logger.error({ err }, 'could not subscribe to cancel requests');
   });
   subscriber.on('message', (_channel: string, jobId: string) => {
-    if (workers.some((worker) => worker.cancelJob(jobId, CANCELED_REASON))) {
+    if (cancelRunning(jobId)) {
       deps.logger.info({ jobId }, 'cancel requested: aborting the running handler');
       return;
     }
@@ -30,9 +29,9 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
   });
 
   return {
-    /** A worker (one per shard) whose running jobs a broadcast aborts; they are built after this listener. */
-    attach(target: Worker) {
-      workers.push(target);
+    /** What stops a run this process holds (the job runner, built after this listener). */
+    attach(runner: { cancel(jobId: string): boolean }) {
+      cancelRunning = (jobId) => runner.cancel(jobId);
     },
     /** True (once) when a cancel for this job arrived before its run began. */
     arrivedEarly(jobId: string): boolean {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
+import { JobRunContext, type StopReason } from './job-run-context.js';
 
 export interface RunJobLimits {
   /** Default time limit per run (0 = none); a job type may set its own. */
@@ -38,18 +39,15 @@ function storableResult(result: unknown, maxBytes: number): unknown {
   return JSON.parse(json) as unknown;
 }
 
-/** Rejects when `signal` fires, so a handler that ignores its signal is still cut off. */
-function whenAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-
 /**
  * BullMQ's processor: finds the job's handler, validates the payload with the
  * same schema the API used, runs it under a time limit, and returns a result
- * that is known to be storable.
+ * that is known to be storable. `cancel(jobId)` stops a run this process holds.
+ *
+ * Per-job costs are kept off the no-op path (docs/performance.md): the
+ * processor takes one parameter, so BullMQ makes no AbortController per job;
+ * the handler's signal and child logger are made only when it reads them; and
+ * the run ends with one info line (`job started` is at debug).
  */
 export function createJobRunner(deps: {
   registry: JobTypeRegistry;
@@ -58,52 +56,68 @@ export function createJobRunner(deps: {
   /** True when a cancel for the job came before this run began. */
   canceledBeforeStart?: (job: Job) => Promise<boolean>;
 }) {
-  return async function runJob(job: Job, _token?: string, cancel?: AbortSignal): Promise<unknown> {
+  const stopsByJobId = new Map<string, (reason: StopReason) => void>();
+
+  async function runJob(job: Job): Promise<unknown> {
+    const jobId = job.id ?? '';
     // jobId and tenant tie these lines to the API's `request completed` line that accepted the job.
-    const log = deps.logger.child({
-      jobId: job.id,
-      tenant: tenantOfJobId(job.id),
-      type: job.name,
-      attempt: job.attemptsStarted,
-    });
+    const fields = { jobId, tenant: tenantOfJobId(jobId), type: job.name, attempt: job.attemptsStarted };
     const jobType = deps.registry.get(job.name);
     if (jobType === undefined) throw new UnrecoverableError(`no handler for job type "${job.name}"`);
     const parsed = jobType.payloadSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid payload: ${z.prettifyError(parsed.error)}`);
     if (await deps.canceledBeforeStart?.(job)) throw new UnrecoverableError(CANCELED_REASON);
 
+    // A stop (cancel or timeout) fires the handler's signal and ends the race
+    // below, so a handler that ignores its signal is still cut off.
+    const context = new JobRunContext(job, deps.logger, fields);
+    let cutOff!: (reason: StopReason) => void;
+    const cutOffRun = new Promise<never>((_, reject) => {
+      cutOff = reject;
+    });
+    const stop = (reason: StopReason) => {
+      if (context.stopped !== undefined) return;
+      context.stop(reason);
+      cutOff(reason);
+    };
     const timeoutMs = jobType.timeoutMs ?? deps.limits.timeoutMs;
-    const signals = [cancel, timeoutMs > 0 ? AbortSignal.timeout(timeoutMs) : undefined].filter(
-      (signal): signal is AbortSignal => signal !== undefined,
-    );
-    // AbortSignal.any() is costly per job; without a timeout there is only the cancel signal.
-    const signal = signals.length === 1 ? signals[0]! : AbortSignal.any(signals);
+    const timer =
+      timeoutMs > 0 ? setTimeout(() => stop(new DOMException('The job ran out of time.', 'TimeoutError')), timeoutMs) : undefined;
+    stopsByJobId.set(jobId, stop);
     const started = Date.now();
-    log.info('job started');
+    deps.logger.debug(fields, 'job started');
     try {
-      const run = jobType.run(parsed.data, {
-        jobId: job.id ?? '',
-        attempt: job.attemptsStarted,
-        log,
-        signal,
-        progress: (percent) => job.updateProgress(percent),
-      });
+      const run = jobType.run(parsed.data, context);
       run.catch(() => {}); // its failure is reported through the race below
-      const result = await Promise.race([run, whenAborted(signal)]);
+      const result = await Promise.race([run, cutOffRun]);
       const stored = storableResult(result, deps.limits.maxResultBytes);
-      log.info({ durationMs: Date.now() - started }, 'job succeeded');
+      deps.logger.info({ ...fields, durationMs: Date.now() - started }, 'job succeeded');
       return stored;
     } catch (thrown) {
-      if (signal.aborted && signal.reason === CANCELED_REASON) {
-        log.info({ durationMs: Date.now() - started }, 'job canceled');
+      const stopped = context.stopped;
+      if (stopped === CANCELED_REASON) {
+        deps.logger.info({ ...fields, durationMs: Date.now() - started }, 'job canceled');
         throw new UnrecoverableError(CANCELED_REASON); // no retries for a canceled job
       }
-      const err =
-        signal.aborted && thrown === signal.reason && (thrown as Error).name === 'TimeoutError'
-          ? new Error(`job timed out after ${timeoutMs} ms`)
-          : asError(thrown);
-      log.warn({ err, durationMs: Date.now() - started }, 'job attempt failed');
+      const err = stopped !== undefined && thrown === stopped ? new Error(`job timed out after ${timeoutMs} ms`) : asError(thrown);
+      deps.logger.warn({ ...fields, err, durationMs: Date.now() - started }, 'job attempt failed');
       throw err;
+    } finally {
+      clearTimeout(timer);
+      if (stopsByJobId.get(jobId) === stop) stopsByJobId.delete(jobId);
     }
+  }
+
+  return {
+    /** The processor for BullMQ's Worker (one parameter: see above). */
+    run: runJob,
+    /** Stops the run of `jobId` if this process holds it; false when it does not. */
+    cancel(jobId: string): boolean {
+      const stop = stopsByJobId.get(jobId);
+      stop?.(CANCELED_REASON);
+      return stop !== undefined;
+    },
   };
 }
+
+export type JobRunner = ReturnType<typeof createJobRunner>;

@@ -9,7 +9,7 @@ import { allShardIndexes, shardPrefix } from '../shared/shards.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
 import { listenForCancels } from './cancel-requests.js';
 import { startRetentionSweeper } from './retention-sweeper.js';
-import { createJobRunner } from './run-job.js';
+import { createJobRunner, type JobRunner } from './run-job.js';
 
 export type WorkerConfig = Pick<
   Config,
@@ -36,7 +36,7 @@ export type WorkerConfig = Pick<
 export function createWorker(deps: { config: WorkerConfig; connection: RedisClient; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
   const cancels = listenForCancels({ connection: deps.connection, prefix: config.QUEUE_PREFIX, logger });
-  const runJob = createJobRunner({
+  const runner = createJobRunner({
     registry: deps.registry,
     limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES },
     logger,
@@ -46,8 +46,8 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
       (job.attemptsStarted > 1 && (await deps.connection.hexists(job.queueQualifiedName + ':' + job.id, 'cx')) === 1),
   });
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
-  const shards = shardIndexes.map((index) => consumeShard({ ...deps, index, runJob }));
-  for (const shard of shards) cancels.attach(shard.worker);
+  cancels.attach(runner);
+  const shards = shardIndexes.map((index) => consumeShard({ ...deps, index, runJob: runner.run }));
 
   let closing: Promise<void> | undefined;
   return {
@@ -79,7 +79,7 @@ function consumeShard(deps: {
   connection: RedisClient;
   logger: Logger;
   index: number;
-  runJob: ReturnType<typeof createJobRunner>;
+  runJob: JobRunner['run'];
 }) {
   const { config } = deps;
   const logger = deps.logger.child({ shard: deps.index });

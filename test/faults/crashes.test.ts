@@ -24,6 +24,9 @@ async function stopped(service: ServiceProcess): Promise<void> {
   expect(await service.exited).toEqual({ code: 0, signal: null });
 }
 
+/** Each run of a handler logs `job started`, at debug. */
+const DEBUG_LOGS = { LOG_LEVEL: 'debug' };
+
 function runsOf(workers: ServiceProcess[], jobId: string) {
   return workers.flatMap((worker) => worker.logs).filter((entry) => entry.msg === 'job started' && entry.jobId === jobId);
 }
@@ -31,7 +34,7 @@ function runsOf(workers: ServiceProcess[], jobId: string) {
 describe('an API process killed mid-request', () => {
   it('loses no job and doubles none when clients retry on the other process', async () => {
     const [doomed, survivor] = await Promise.all([deployment.start('web'), deployment.start('web')]);
-    const worker = await deployment.start('worker');
+    const worker = await deployment.start('worker', DEBUG_LOGS);
     const keys = Array.from({ length: 300 }, (_, i) => `crash-${i}`);
     const body = (key: string) => ({ type: 'sleep', payload: { ms: 20, result: key } });
 
@@ -61,14 +64,14 @@ describe('a worker process killed mid-job', () => {
   it('has its jobs finished by another worker within the lock and stall bound, even after a second crash', async () => {
     const bound = Number(FAST_RECOVERY_ENV.LOCK_DURATION_MS) + Number(FAST_RECOVERY_ENV.STALLED_INTERVAL_MS) + 2000;
     const api = await deployment.start('web');
-    const first = await deployment.start('worker');
+    const first = await deployment.start('worker', DEBUG_LOGS);
     const keys = ['long-0', 'long-1', 'long-2'];
     for (const key of keys) await submitTo(api, key, { type: 'sleep', payload: { ms: 2500, result: key } });
     for (const key of keys) await first.waitForLog((e) => e.msg === 'job started' && e.jobId === `default~${key}`);
 
     first.kill('SIGKILL');
     const killedAt = Date.now();
-    const second = await deployment.start('worker');
+    const second = await deployment.start('worker', DEBUG_LOGS);
     for (const key of keys) {
       const rerun = await second.waitForLog((e) => e.msg === 'job started' && e.jobId === `default~${key}`, bound + 5000);
       expect(rerun.attempt).toBe(2);
@@ -76,7 +79,7 @@ describe('a worker process killed mid-job', () => {
     expect(Date.now() - killedAt).toBeLessThan(bound + 2000);
 
     second.kill('SIGKILL'); // a second crash, while the jobs run again
-    const third = await deployment.start('worker');
+    const third = await deployment.start('worker', DEBUG_LOGS);
     const receipts = await Promise.all(keys.map((key) => receiptFrom(api, key, 25)));
     for (const [i, res] of receipts.entries()) {
       expect(JSON.parse(res.body)).toMatchObject({ status: 'succeeded', attempts: 3, result: keys[i] });

@@ -10,7 +10,9 @@ let workers: ServiceProcess[];
 beforeAll(async () => {
   deployment = await startDeployment();
   apis = await Promise.all([deployment.start('web'), deployment.start('web')]);
-  workers = await Promise.all([deployment.start('worker'), deployment.start('worker')]);
+  // Each run logs 'job started', a debug line: the test counts runs by it.
+  const debugLogs = { LOG_LEVEL: 'debug' };
+  workers = await Promise.all([deployment.start('worker', debugLogs), deployment.start('worker', debugLogs)]);
 });
 afterAll(async () => {
   await deployment.stop();

@@ -11,7 +11,7 @@ beforeEach(async () => {
 describe('SIGTERM to a worker', () => {
   it('lets its active job finish, takes no new one, and exits 0', async () => {
     const api = await deployment.start('web');
-    const worker = await deployment.start('worker');
+    const worker = await deployment.start('worker', { LOG_LEVEL: 'debug' }); // 'job started' is a debug line
     await submitTo(api, 'active', { type: 'sleep', payload: { ms: 1500, result: 'finished' } });
     await worker.waitForLog((e) => e.msg === 'job started' && e.jobId === 'default~active');
 

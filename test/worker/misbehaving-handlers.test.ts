@@ -6,6 +6,8 @@ import { createRegistry, defineJobType } from '../../src/worker/handlers/job-typ
 import { receipt, submit, useApiAndWorker } from '../helpers/harness.js';
 
 const empty = z.strictObject({});
+/** What `reads-signal-late` saw when it first looked at its signal, after its time was up. */
+const lateLooks: Array<{ aborted: boolean; reason: unknown }> = [];
 const misbehaving = [
   defineJobType({ type: 'throws-string', description: '', payloadSchema: empty, run: async () => Promise.reject('just a string') }),
   defineJobType({ type: 'throws-object', description: '', payloadSchema: empty, run: async () => Promise.reject({ code: 42 }) }),
@@ -34,6 +36,17 @@ const misbehaving = [
     payloadSchema: empty,
     run: async (_payload, ctx) => abortableDelay(60_000, ctx.signal),
   }),
+  defineJobType({
+    type: 'reads-signal-late',
+    description: '',
+    payloadSchema: empty,
+    timeoutMs: 100,
+    // The signal is made on first read: one read after the time limit must still find it fired.
+    run: async (_payload, ctx) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      lateLooks.push({ aborted: ctx.signal.aborted, reason: ctx.signal.reason });
+    },
+  }),
 ];
 const registry = createRegistry([...defaultJobTypes.values(), ...misbehaving]);
 
@@ -58,6 +71,12 @@ describe('handlers that misbehave fail their job with a clear error, and the wor
     ['honours-signal', /^job timed out after 400 ms$/],
   ])('%s', async (type, message) => {
     expect(await runToEnd(type)).toMatchObject({ status: 'failed', error: { message: expect.stringMatching(message) } });
+  });
+
+  it('fires the signal of a handler that first reads it after its time is up', async () => {
+    expect(await runToEnd('reads-signal-late')).toMatchObject({ status: 'failed', error: { message: 'job timed out after 100 ms' } });
+    await expect.poll(() => lateLooks, { timeout: 2000 }).toHaveLength(1);
+    expect(lateLooks[0]).toMatchObject({ aborted: true, reason: expect.objectContaining({ name: 'TimeoutError' }) });
   });
 
   it('still runs a well-behaved job after all of them', async () => {

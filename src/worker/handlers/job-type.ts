@@ -7,7 +7,7 @@ export interface JobContext {
   /** 1 for the first run, 2 for the first retry, ... (also counts runs cut short by a crash). */
   readonly attempt: number;
   readonly log: Logger;
-  /** Fired on timeout, cancellation or shutdown: stop work and throw. */
+  /** Fired on timeout or cancellation: stop work and throw (made on first read). */
   readonly signal: AbortSignal;
   /** Reports progress (0..100) on the job's receipt. */
   progress(percent: number): Promise<void>;

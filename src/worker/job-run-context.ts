@@ -1,0 +1,59 @@
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { CANCELED_REASON } from '../shared/cancellation.js';
+import type { JobContext } from './handlers/job-type.js';
+
+/** Why a run was stopped from outside its handler: a cancel, or its time limit (a TimeoutError). */
+export type StopReason = typeof CANCELED_REASON | DOMException;
+
+/**
+ * The context one run's handler gets. Its child logger and AbortSignal are made
+ * on first read: most handlers of short jobs use neither, and each cost more
+ * per job than BullMQ's own bookkeeping (docs/performance.md). A class, not an
+ * object literal with getters, which V8 builds on a slow path.
+ */
+export class JobRunContext implements JobContext {
+  readonly jobId: string;
+  readonly attempt: number;
+  #job: Job;
+  #logger: Logger;
+  #logFields: object;
+  #log: Logger | undefined;
+  #controller: AbortController | undefined;
+  #stopped: StopReason | undefined;
+
+  constructor(job: Job, logger: Logger, logFields: object) {
+    this.jobId = job.id ?? '';
+    this.attempt = job.attemptsStarted;
+    this.#job = job;
+    this.#logger = logger;
+    this.#logFields = logFields;
+  }
+
+  get log(): Logger {
+    return (this.#log ??= this.#logger.child(this.#logFields));
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#stopped !== undefined) this.#controller.abort(this.#stopped);
+    }
+    return this.#controller.signal;
+  }
+
+  /** Bound, so a handler may pass `ctx.progress` around. */
+  readonly progress = (percent: number): Promise<void> => this.#job.updateProgress(percent);
+
+  /** Why the run was stopped, if it was. */
+  get stopped(): StopReason | undefined {
+    return this.#stopped;
+  }
+
+  /** Fires the signal (now, or when it is first read); the first reason wins. */
+  stop(reason: StopReason): void {
+    if (this.#stopped !== undefined) return;
+    this.#stopped = reason;
+    this.#controller?.abort(reason);
+  }
+}
