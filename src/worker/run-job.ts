@@ -66,27 +66,30 @@ export function createJobRunner(deps: {
     if (jobType === undefined) throw new UnrecoverableError(`no handler for job type "${job.name}"`);
     const parsed = jobType.payloadSchema.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`invalid payload: ${z.prettifyError(parsed.error)}`);
-    if (await deps.canceledBeforeStart?.(job)) throw new UnrecoverableError(CANCELED_REASON);
-
     // A stop (cancel or timeout) fires the handler's signal and ends the race
-    // below, so a handler that ignores its signal is still cut off.
+    // below, so a handler that ignores its signal is still cut off. Registered
+    // before the early-cancel check, which may wait on Redis: a cancel that
+    // arrives meanwhile must find the run.
     const context = new JobRunContext(job, deps.logger, fields);
     let cutOff!: (reason: StopReason) => void;
     const cutOffRun = new Promise<never>((_, reject) => {
       cutOff = reject;
     });
+    cutOffRun.catch(() => {}); // a stop before the race starts is read from context.stopped
     const stop = (reason: StopReason) => {
       if (context.stopped !== undefined) return;
       context.stop(reason);
       cutOff(reason);
     };
-    const timeoutMs = jobType.timeoutMs ?? deps.limits.timeoutMs;
-    const timer =
-      timeoutMs > 0 ? setTimeout(() => stop(new DOMException('The job ran out of time.', 'TimeoutError')), timeoutMs) : undefined;
     stopsByJobId.set(jobId, stop);
+    let timer: NodeJS.Timeout | undefined;
     const started = Date.now();
-    deps.logger.debug(fields, 'job started');
     try {
+      if (await deps.canceledBeforeStart?.(job)) stop(CANCELED_REASON);
+      if (context.stopped !== undefined) throw context.stopped; // canceled before the handler began
+      const timeoutMs = jobType.timeoutMs ?? deps.limits.timeoutMs;
+      if (timeoutMs > 0) timer = setTimeout(() => stop(new DOMException(`job timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+      deps.logger.debug(fields, 'job started');
       const run = jobType.run(parsed.data, context);
       run.catch(() => {}); // its failure is reported through the race below
       const result = await Promise.race([run, cutOffRun]);
@@ -99,7 +102,7 @@ export function createJobRunner(deps: {
         deps.logger.info({ ...fields, durationMs: Date.now() - started }, 'job canceled');
         throw new UnrecoverableError(CANCELED_REASON); // no retries for a canceled job
       }
-      const err = stopped !== undefined && thrown === stopped ? new Error(`job timed out after ${timeoutMs} ms`) : asError(thrown);
+      const err = stopped !== undefined && thrown === stopped ? new Error(stopped.message) : asError(thrown);
       deps.logger.warn({ ...fields, err, durationMs: Date.now() - started }, 'job attempt failed');
       throw err;
     } finally {

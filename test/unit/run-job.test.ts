@@ -1,0 +1,60 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { CANCELED_REASON } from '../../src/shared/cancellation.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { createRegistry, defineJobType } from '../../src/worker/handlers/job-type.js';
+import { createJobRunner } from '../../src/worker/run-job.js';
+
+/** The parts of a BullMQ Job the runner reads; the worker tests run real ones. */
+function jobOf(id: string, attemptsStarted = 1): Job {
+  return { id, name: 'counted', data: {}, attemptsStarted, updateProgress: async () => {} } as unknown as Job;
+}
+
+function runnerWith(canceledBeforeStart: (job: Job) => Promise<boolean>) {
+  const started: string[] = [];
+  const lines: string[] = [];
+  const counted = defineJobType({
+    type: 'counted',
+    description: '',
+    payloadSchema: z.strictObject({}),
+    run: async (_payload, ctx) => {
+      started.push(ctx.jobId);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return 'done';
+    },
+  });
+  const runner = createJobRunner({
+    registry: createRegistry([counted]),
+    limits: { timeoutMs: 0, maxResultBytes: 1024 },
+    logger: createLogger({ level: 'info', name: 'test' }, { write: (line: string) => void lines.push(line) }),
+    canceledBeforeStart,
+  });
+  const messages = () => lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+  return { runner, started, messages };
+}
+
+describe('the job runner', () => {
+  it('holds a rerun from the start, so a cancel that arrives while it asks Redis about earlier cancels stops it', async () => {
+    let answerEarlyCheck!: (canceled: boolean) => void;
+    const { runner, started, messages } = runnerWith(() => new Promise((resolve) => (answerEarlyCheck = resolve)));
+
+    const run = runner.run(jobOf('default~rerun', 2));
+    expect(runner.cancel('default~rerun')).toBe(true); // the broadcast lands during the check
+    answerEarlyCheck(false); // the job hash had no cancel mark yet when it was read
+
+    await expect(run).rejects.toEqual(new UnrecoverableError(CANCELED_REASON));
+    expect(started).toEqual([]);
+    expect(messages()).toEqual(['job canceled']);
+  });
+
+  it('cancels only the runs it holds, and forgets a run once it ends', async () => {
+    const { runner, started, messages } = runnerWith(async () => false);
+    expect(runner.cancel('default~never-seen')).toBe(false);
+
+    await expect(runner.run(jobOf('default~ran'))).resolves.toBe('done');
+    expect(runner.cancel('default~ran')).toBe(false);
+    expect(started).toEqual(['default~ran']);
+    expect(messages()).toEqual(['job succeeded']);
+  });
+});
