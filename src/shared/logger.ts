@@ -47,9 +47,10 @@ const LOG_FLUSH_MS = 200;
  * exception; only a SIGKILL or an OOM kill can lose the last 200 ms of lines.
  */
 function bufferedStdout() {
-  // Synchronous writes (pino's default) of whole batches: the asynchronous mode
-  // cost about 2 µs more per line here, in fs callbacks.
-  const stream = pino.destination({ dest: 1, sync: true, minLength: LOG_BUFFER_BYTES });
+  // Asynchronous: pino flushes such a stream at exit (it does not for a
+  // synchronous one with minLength), and a full stdout pipe then queues lines
+  // in memory instead of stalling the event loop (sonic-boom sleeps on EAGAIN).
+  const stream = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
   setInterval(() => stream.flush(), LOG_FLUSH_MS).unref();
   return stream;
 }

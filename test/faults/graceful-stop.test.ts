@@ -23,6 +23,8 @@ describe('SIGTERM to a worker', () => {
     expect(JSON.parse((await receiptFrom(api, 'active')).body)).toMatchObject({ status: 'succeeded', attempts: 1, result: 'finished' });
     expect(JSON.parse((await receiptFrom(api, 'after-sigterm')).body)).toMatchObject({ status: 'queued' });
     expect(worker.logs.filter((e) => e.msg === 'job started' && e.jobId === 'default~after-sigterm')).toEqual([]);
+    // Lines are written in batches: the last ones must still be out after the exit.
+    expect(worker.logs.at(-1)).toMatchObject({ msg: 'shut down cleanly' });
   });
 });
 
@@ -41,6 +43,7 @@ describe('SIGTERM to an API process', () => {
     expect(JSON.parse(answer.body)).toMatchObject({ key: 'pending', status: 'queued' });
     expect(Date.now() - started).toBeLessThan(3000);
     expect(await api.exited).toEqual({ code: 0, signal: null });
+    expect(api.logs.at(-1)).toMatchObject({ msg: 'shut down cleanly' }); // the last batch of lines is out
     const after = await call(`${api.url}/healthz`, { timeoutMs: 2000 });
     expect(after.status).toBe(0);
     expect(after.body).toMatch(/ECONNREFUSED|fetch failed/);
