@@ -9,8 +9,10 @@ export type StopReason = typeof CANCELED_REASON | DOMException;
 /**
  * The context one run's handler gets. Its child logger and AbortSignal are made
  * on first read: most handlers of short jobs use neither, and each cost more
- * per job than BullMQ's own bookkeeping (docs/performance.md). A class, not an
- * object literal with getters, which V8 builds on a slow path.
+ * per job than BullMQ's own bookkeeping (docs/performance.md). The accessors
+ * are shared functions, put on each instance so that a copy (`{ ...ctx }`)
+ * keeps them; an object literal with getters, closures made per job, cost
+ * more than the laziness saved.
  */
 export class JobRunContext implements JobContext {
   readonly jobId: string;
@@ -28,6 +30,8 @@ export class JobRunContext implements JobContext {
     this.#job = job;
     this.#logger = logger;
     this.#logFields = logFields;
+    // Own, enumerable accessors, so a handler's `{ ...ctx }` still carries them.
+    Object.defineProperties(this, COPIED_ACCESSORS);
   }
 
   get log(): Logger {
@@ -57,3 +61,8 @@ export class JobRunContext implements JobContext {
     this.#controller?.abort(reason);
   }
 }
+
+/** `log` and `signal` as own properties of each context (see the constructor). */
+const COPIED_ACCESSORS: PropertyDescriptorMap = Object.fromEntries(
+  (['log', 'signal'] as const).map((name) => [name, { ...Object.getOwnPropertyDescriptor(JobRunContext.prototype, name), enumerable: true }]),
+);

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { createLogger } from '../../src/shared/logger.js';
+import { abortableDelay } from '../../src/worker/handlers/abortable-delay.js';
 import { createRegistry, defineJobType } from '../../src/worker/handlers/job-type.js';
 import { createJobRunner } from '../../src/worker/run-job.js';
 
@@ -56,5 +57,36 @@ describe('the job runner', () => {
     expect(runner.cancel('default~ran')).toBe(false);
     expect(started).toEqual(['default~ran']);
     expect(messages()).toEqual(['job succeeded']);
+  });
+
+  it('gives a copy of the context ({ ...ctx }) the same signal and logger', async () => {
+    const seen: string[] = [];
+    const copier = defineJobType({
+      type: 'counted',
+      description: '',
+      payloadSchema: z.strictObject({}),
+      run: async (_payload, ctx) => {
+        const copy = { ...ctx };
+        copy.log.info('from the copy');
+        await abortableDelay(10_000, copy.signal).catch((reason: unknown) => void seen.push(String(reason)));
+      },
+    });
+    const lines: string[] = [];
+    const runner = createJobRunner({
+      registry: createRegistry([copier]),
+      limits: { timeoutMs: 0, maxResultBytes: 1024 },
+      logger: createLogger({ level: 'info', name: 'test' }, { write: (line: string) => void lines.push(line) }),
+    });
+
+    const run = runner.run(jobOf('default~copied'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runner.cancel('default~copied')).toBe(true);
+
+    await expect(run).rejects.toEqual(new UnrecoverableError(CANCELED_REASON));
+    expect(seen).toEqual([CANCELED_REASON]);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ msg: 'from the copy', jobId: 'default~copied' }),
+      expect.objectContaining({ msg: 'job canceled' }),
+    ]);
   });
 });
