@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { abortableDelay } from '../../src/worker/handlers/abortable-delay.js';
-import { createRegistry, defineJobType } from '../../src/worker/handlers/job-type.js';
+import { createRegistry, defineJobType, type JobType } from '../../src/worker/handlers/job-type.js';
 import { createJobRunner } from '../../src/worker/run-job.js';
 
 /** The parts of a BullMQ Job the runner reads; the worker tests run real ones. */
@@ -12,33 +12,39 @@ function jobOf(id: string, attemptsStarted = 1): Job {
   return { id, name: 'counted', data: {}, attemptsStarted, updateProgress: async () => {} } as unknown as Job;
 }
 
-function runnerWith(canceledBeforeStart: (job: Job) => Promise<boolean>) {
+type Handler = JobType<z.ZodObject>['run'];
+
+/** A runner with one job type, `counted`, whose handler records each start and waits 50 ms (or `handler`). */
+function runnerWith(options: { canceledBeforeStart?: (job: Job) => Promise<boolean>; handler?: Handler }) {
   const started: string[] = [];
   const lines: string[] = [];
   const counted = defineJobType({
     type: 'counted',
     description: '',
     payloadSchema: z.strictObject({}),
-    run: async (_payload, ctx) => {
-      started.push(ctx.jobId);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return 'done';
-    },
+    run:
+      options.handler ??
+      (async (_payload, ctx) => {
+        started.push(ctx.jobId);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return 'done';
+      }),
   });
   const runner = createJobRunner({
     registry: createRegistry([counted]),
     limits: { timeoutMs: 0, maxResultBytes: 1024 },
     logger: createLogger({ level: 'info', name: 'test' }, { write: (line: string) => void lines.push(line) }),
-    canceledBeforeStart,
+    ...(options.canceledBeforeStart ? { canceledBeforeStart: options.canceledBeforeStart } : {}),
   });
-  const messages = () => lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
-  return { runner, started, messages };
+  const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const messages = () => records().map((record) => record.msg);
+  return { runner, started, records, messages };
 }
 
 describe('the job runner', () => {
   it('holds a rerun from the start, so a cancel that arrives while it asks Redis about earlier cancels stops it', async () => {
     let answerEarlyCheck!: (canceled: boolean) => void;
-    const { runner, started, messages } = runnerWith(() => new Promise((resolve) => (answerEarlyCheck = resolve)));
+    const { runner, started, messages } = runnerWith({ canceledBeforeStart: () => new Promise((resolve) => (answerEarlyCheck = resolve)) });
 
     const run = runner.run(jobOf('default~rerun', 2));
     expect(runner.cancel('default~rerun')).toBe(true); // the broadcast lands during the check
@@ -50,7 +56,7 @@ describe('the job runner', () => {
   });
 
   it('cancels only the runs it holds, and forgets a run once it ends', async () => {
-    const { runner, started, messages } = runnerWith(async () => false);
+    const { runner, started, messages } = runnerWith({ canceledBeforeStart: async () => false });
     expect(runner.cancel('default~never-seen')).toBe(false);
 
     await expect(runner.run(jobOf('default~ran'))).resolves.toBe('done');
@@ -61,21 +67,12 @@ describe('the job runner', () => {
 
   it('gives a copy of the context ({ ...ctx }) the same signal and logger', async () => {
     const seen: string[] = [];
-    const copier = defineJobType({
-      type: 'counted',
-      description: '',
-      payloadSchema: z.strictObject({}),
-      run: async (_payload, ctx) => {
+    const { runner, records } = runnerWith({
+      handler: async (_payload, ctx) => {
         const copy = { ...ctx };
         copy.log.info('from the copy');
         await abortableDelay(10_000, copy.signal).catch((reason: unknown) => void seen.push(String(reason)));
       },
-    });
-    const lines: string[] = [];
-    const runner = createJobRunner({
-      registry: createRegistry([copier]),
-      limits: { timeoutMs: 0, maxResultBytes: 1024 },
-      logger: createLogger({ level: 'info', name: 'test' }, { write: (line: string) => void lines.push(line) }),
     });
 
     const run = runner.run(jobOf('default~copied'));
@@ -84,7 +81,7 @@ describe('the job runner', () => {
 
     await expect(run).rejects.toEqual(new UnrecoverableError(CANCELED_REASON));
     expect(seen).toEqual([CANCELED_REASON]);
-    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual([
+    expect(records()).toEqual([
       expect.objectContaining({ msg: 'from the copy', jobId: 'default~copied' }),
       expect.objectContaining({ msg: 'job canceled' }),
     ]);
