@@ -23,8 +23,14 @@ export class JobRunContext implements JobContext {
   #log: Logger | undefined;
   #controller: AbortController | undefined;
   #stopped: StopReason | undefined;
+  #rejectStopped!: (reason: StopReason) => void;
+  /** Rejects with the reason when the run is stopped: the runner races the handler against it. */
+  readonly whenStopped = new Promise<never>((_, reject) => {
+    this.#rejectStopped = reject;
+  });
 
   constructor(job: Job, logger: Logger, logFields: object) {
+    this.whenStopped.catch(() => {}); // a stop before the race begins is read from `stopped`
     this.jobId = job.id ?? '';
     this.attempt = job.attemptsStarted;
     this.#job = job;
@@ -54,11 +60,12 @@ export class JobRunContext implements JobContext {
     return this.#stopped;
   }
 
-  /** Fires the signal (now, or when it is first read); the first reason wins. */
+  /** Fires the signal (now, or when it is first read) and `whenStopped`; the first reason wins. */
   stop(reason: StopReason): void {
     if (this.#stopped !== undefined) return;
     this.#stopped = reason;
     this.#controller?.abort(reason);
+    this.#rejectStopped(reason);
   }
 }
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import type { JobTypeRegistry } from './handlers/job-type.js';
-import { JobRunContext, type StopReason } from './job-run-context.js';
+import { JobRunContext } from './job-run-context.js';
 
 export interface RunJobLimits {
   /** Default time limit per run (0 = none); a job type may set its own. */
@@ -56,7 +56,7 @@ export function createJobRunner(deps: {
   /** True when a cancel for the job came before this run began. */
   canceledBeforeStart?: (job: Job) => Promise<boolean>;
 }) {
-  const stopsByJobId = new Map<string, (reason: StopReason) => void>();
+  const runningByJobId = new Map<string, JobRunContext>();
 
   async function runJob(job: Job): Promise<unknown> {
     const jobId = job.id ?? '';
@@ -71,28 +71,18 @@ export function createJobRunner(deps: {
     // before the early-cancel check, which may wait on Redis: a cancel that
     // arrives meanwhile must find the run.
     const context = new JobRunContext(job, deps.logger, fields);
-    let cutOff!: (reason: StopReason) => void;
-    const cutOffRun = new Promise<never>((_, reject) => {
-      cutOff = reject;
-    });
-    cutOffRun.catch(() => {}); // a stop before the race starts is read from context.stopped
-    const stop = (reason: StopReason) => {
-      if (context.stopped !== undefined) return;
-      context.stop(reason);
-      cutOff(reason);
-    };
-    stopsByJobId.set(jobId, stop);
+    runningByJobId.set(jobId, context);
     let timer: NodeJS.Timeout | undefined;
     const started = Date.now();
     try {
-      if (await deps.canceledBeforeStart?.(job)) stop(CANCELED_REASON);
+      if (await deps.canceledBeforeStart?.(job)) context.stop(CANCELED_REASON);
       if (context.stopped !== undefined) throw context.stopped; // canceled before the handler began
       const timeoutMs = jobType.timeoutMs ?? deps.limits.timeoutMs;
-      if (timeoutMs > 0) timer = setTimeout(() => stop(new DOMException(`job timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+      if (timeoutMs > 0) timer = setTimeout(() => context.stop(new DOMException(`job timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
       deps.logger.debug(fields, 'job started');
       const run = jobType.run(parsed.data, context);
       run.catch(() => {}); // its failure is reported through the race below
-      const result = await Promise.race([run, cutOffRun]);
+      const result = await Promise.race([run, context.whenStopped]);
       const stored = storableResult(result, deps.limits.maxResultBytes);
       deps.logger.info({ ...fields, durationMs: Date.now() - started }, 'job succeeded');
       return stored;
@@ -107,7 +97,7 @@ export function createJobRunner(deps: {
       throw err;
     } finally {
       clearTimeout(timer);
-      if (stopsByJobId.get(jobId) === stop) stopsByJobId.delete(jobId);
+      if (runningByJobId.get(jobId) === context) runningByJobId.delete(jobId);
     }
   }
 
@@ -116,9 +106,9 @@ export function createJobRunner(deps: {
     run: runJob,
     /** Stops the run of `jobId` if this process holds it; false when it does not. */
     cancel(jobId: string): boolean {
-      const stop = stopsByJobId.get(jobId);
-      stop?.(CANCELED_REASON);
-      return stop !== undefined;
+      const running = runningByJobId.get(jobId);
+      running?.stop(CANCELED_REASON);
+      return running !== undefined;
     },
   };
 }
