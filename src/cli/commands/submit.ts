@@ -1,11 +1,10 @@
 import { ServiceUnavailableError, uuidV7 } from '../../client/index.js';
+import { firstWaitSeconds } from '../../client/submission-request.js';
 import type { Command } from '../cli-args.js';
 import { EXIT, exitCodeForReceipt, type ExitCode } from '../exit-codes.js';
 import { readPayload } from '../read-payload.js';
 import type { CommandContext } from './command-context.js';
 import { followJob } from './follow-job.js';
-
-const MAX_PREFER_WAIT_SECONDS = 30; // the service's cap on Prefer: wait
 
 /** `job-intake submit <type> [--payload ...] [--key K] [--delay MS] [--priority N] [--wait]` */
 export async function submitCommand(command: Extract<Command, { name: 'submit' }>, ctx: CommandContext): Promise<ExitCode> {
@@ -18,7 +17,13 @@ export async function submitCommand(command: Extract<Command, { name: 'submit' }
     submitted = await ctx.client.submit(command.type, payload, {
       idempotencyKey: key,
       ...command.options,
-      waitSeconds: command.wait === undefined ? 0 : preferredWait(command.wait.timeoutMs, ctx.stderr.isTTY === true),
+      // --wait asks the service to hold its answer (Prefer: wait), by the client's
+      // rule for run(): one second when a progress bar (on a terminal) will show a
+      // longer job from then on, else as long as the service allows; never past --timeout.
+      waitSeconds:
+        command.wait === undefined
+          ? 0
+          : firstWaitSeconds({ timeoutMs: command.wait.timeoutMs, onProgress: ctx.stderr.isTTY === true ? 'progress bar' : undefined }),
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
   } catch (error) {
@@ -41,14 +46,4 @@ export async function submitCommand(command: Extract<Command, { name: 'submit' }
     return exitCodeForReceipt(submitted.receipt);
   }
   return followJob(key, { timeoutMs: command.wait?.timeoutMs, startedAt }, ctx);
-}
-
-/**
- * The `Prefer: wait` for `--wait`: a job that ends within it is answered in one
- * request. On a terminal only one second, so a longer job's progress bar shows
- * from then on; piped, as long as the service allows. Never past --timeout.
- */
-function preferredWait(timeoutMs: number | undefined, onTerminal: boolean): number {
-  const wanted = onTerminal ? 1 : MAX_PREFER_WAIT_SECONDS;
-  return timeoutMs === undefined ? wanted : Math.min(wanted, Math.floor(timeoutMs / 1000));
 }
