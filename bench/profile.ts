@@ -1,27 +1,32 @@
 /**
- * `npm run bench:profile [unique|duplicate-heavy]`: job-intake under wrk load
- * with `node --cpu-prof`, then where its CPU time went. The profile is kept in
- * bench/results/ for Chrome DevTools.
+ * `npm run bench:profile [unique|duplicate-heavy] [subject]`: job-intake (or
+ * another HTTP subject: plain-bullmq, reservation, ceiling) under wrk load with
+ * `node --cpu-prof`, then where its CPU time went. The profile is kept in
+ * bench/results/ for Chrome DevTools; profiles of two subjects side by side show
+ * what one pays for that the other does not.
  */
 import { readdirSync, rmSync } from 'node:fs';
 import { freePort } from '../src/dev/free-port.js';
 import { startRedisServer } from '../src/dev/redis-server.js';
 import { ensureWrk, runWrk } from './load/wrk.js';
-import { intakeApiEntry, resultsDir } from './paths.js';
+import { resultsDir } from './paths.js';
 import { startNode, waitForOk } from './process.js';
 import { summariseProfile } from './profile-summary.js';
-import { BENCH_TOKEN, httpSubjects } from './subjects/http-subjects.js';
+import { BENCH_TOKEN, httpSubjects, type HttpSubject } from './subjects/http-subjects.js';
 
 const keys = process.argv[2] === 'duplicate-heavy' ? 'duplicate-heavy' : 'unique';
-const name = `intake-${keys}.cpuprofile`;
+const subjectId = (process.argv[3] ?? 'job-intake') as HttpSubject['id'];
+const subject = httpSubjects[subjectId];
+if (subject === undefined) throw new Error(`unknown subject ${subjectId}; one of ${Object.keys(httpSubjects).join(', ')}`);
+const name = subjectId === 'job-intake' ? `intake-${keys}.cpuprofile` : `${subjectId}-${keys}.cpuprofile`;
 ensureWrk();
 rmSync(`${resultsDir}${name}`, { force: true });
 
 const redis = await startRedisServer();
 const port = await freePort();
 const api = startNode(
-  intakeApiEntry,
-  { ...httpSubjects['job-intake'].env(redis.url, 'bench'), PORT: String(port), HOST: '127.0.0.1' },
+  subject.entry,
+  { ...subject.env(redis.url, 'bench'), PORT: String(port), HOST: '127.0.0.1' },
   ['--cpu-prof', `--cpu-prof-dir=${resultsDir}`, `--cpu-prof-name=${name}`],
 );
 try {
@@ -36,7 +41,7 @@ try {
     body: JSON.stringify({ type: 'sleep', payload: { ms: 0 } }),
     token: BENCH_TOKEN,
   });
-  process.stdout.write(`${keys}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}\n`);
+  process.stdout.write(`${subjectId}, ${keys}: ${Math.round(result.requestsPerSecond)} req/s, p99 ${result.latencyMs.p99} ms, non-2xx ${result.non2xx}\n`);
 } finally {
   await api.stop(); // SIGTERM: the API exits cleanly and Node writes the profile
   await redis.stop();
