@@ -1,7 +1,7 @@
-import { Job, type JobsOptions, type Queue } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
 import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
 import type { RedisClient } from '../../shared/redis.js';
-import { bullmqAddCall, bullmqAddScripts } from './bullmq-add-call.js';
+import { bullmqAddScripts, createBullmqAddCalls } from './bullmq-add-call.js';
 import { enqueueOnceScript } from './enqueue-once-script.js';
 
 /** What Redis holds for a key after the enqueue: always the first request's facts. */
@@ -45,8 +45,7 @@ const commandName = (script: RawScript) => `jobIntakeEnqueueOnce_${script.name}`
  * has none and reads back what is stored). A script runs with nothing in between,
  * so two API processes racing on one key see one `created` and one `replayed`.
  * Being one command (not a MULTI), it shares socket writes with other requests
- * when the connection auto-pipelines. Never trust the Job that add returns: it
- * holds *our* arguments.
+ * when the connection auto-pipelines.
  */
 export function createEnqueueOnce(deps: {
   queue: Queue;
@@ -60,15 +59,14 @@ export function createEnqueueOnce(deps: {
     deps.connection.defineCommand(commandName(script), { numberOfKeys: script.keys + 1, lua: enqueueOnceScript(script.content) });
   }
   const commands = deps.connection as unknown as Record<string, EnqueueCommand>;
+  const addCalls = createBullmqAddCalls(deps.queue, deps.jobOptions);
 
   return async function enqueueOnce(request: EnqueueRequest): Promise<EnqueueOutcome> {
     const { jobId } = request;
     const scheduling: JobsOptions = {};
     if (request.options?.delayMs) scheduling.delay = request.options.delayMs;
     if (request.options?.priority) scheduling.priority = request.options.priority;
-    // The id goes in as BullMQ's own argument, not in the stored options (queue-names.ts: why).
-    const job = new Job(deps.queue, request.type, request.payload, { ...deps.jobOptions, ...scheduling }, jobId);
-    const add = bullmqAddCall(job);
+    const add = addCalls.build({ jobId, type: request.type, payload: request.payload, scheduling });
     const claim = await commands[commandName(add.script)]!(...add.keys, deps.queue.toKey(jobId), ...add.args, request.fingerprint);
     if (typeof claim === 'number') throw new Error(`BullMQ refused to add job ${jobId} (code ${claim})`);
     if (claim === null) throw new Error(`job ${jobId} is missing right after its add`);
