@@ -1,21 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-
-/**
- * Never let credentials reach a log line: API tokens travel in `authorization`,
- * the dashboard's session in `cookie` / `set-cookie`.
- */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-admin-token"]',
-  'res.headers["set-cookie"]',
-  'headers.authorization',
-  'headers.cookie',
-  'authorization',
-  'cookie',
-  'token',
-  '*.token',
-];
+import { redactSecrets } from './log-redaction.js';
 
 /**
  * JSON to stdout; pretty only when a person watches a terminal in development.
@@ -29,28 +13,57 @@ export function createLogger(
   const pinoOptions = {
     name: options.name,
     level: options.level,
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    // Never let credentials reach a log line (log-redaction.ts).
+    formatters: { log: redactSecrets },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   };
   if (destination !== undefined) return pino(pinoOptions, destination);
   return pretty ? pino(pinoOptions) : pino(pinoOptions, bufferedStdout());
 }
 
-const LOG_BUFFER_BYTES = 4096;
+const LOG_BATCH_BYTES = 4096;
 const LOG_FLUSH_MS = 200;
 
 /**
- * stdout, written in batches of up to 4 KB and at least every 200 ms, instead of
+ * stdout, written in batches of about 4 KB and at least every 200 ms, instead of
  * one write(2) per line: the API writes a line per request and a worker one per
  * job run, and a write each was a measurable share of their CPU (docs/performance.md).
- * pino flushes what is buffered when the process exits, also after an uncaught
- * exception; only a SIGKILL or an OOM kill can lose the last 200 ms of lines.
+ * Everything is written at exit, also after an uncaught exception; only a SIGKILL
+ * or an OOM kill can lose the last 200 ms of lines.
+ *
+ * The lines are collected here and joined once per batch. sonic-boom (pino's
+ * writer) then does the writing: partial writes, a full pipe, EPIPE. Left to
+ * batch by itself (`minLength`), it appended each line to one growing string
+ * and measured it, and V8 copied that whole string for every line.
  */
-function bufferedStdout() {
-  // Asynchronous: pino flushes such a stream at exit (it does not for a
-  // synchronous one with minLength), and a full stdout pipe then queues lines
-  // in memory instead of stalling the event loop (sonic-boom sleeps on EAGAIN).
-  const stream = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
-  setInterval(() => stream.flush(), LOG_FLUSH_MS).unref();
-  return stream;
+function bufferedStdout(): DestinationStream {
+  // Asynchronous: a full stdout pipe then queues lines in memory instead of
+  // stalling the event loop (sonic-boom sleeps on EAGAIN when synchronous).
+  const stdout = pino.destination({ dest: 1, sync: false });
+  let lines: string[] = [];
+  let bytes = 0;
+  const handOver = () => {
+    if (lines.length === 0) return;
+    const batch = lines.join('');
+    lines = [];
+    bytes = 0;
+    stdout.write(batch);
+  };
+  setInterval(handOver, LOG_FLUSH_MS).unref();
+  // pino flushes sonic-boom at exit; what is still collected here goes after it.
+  process.on('exit', () => {
+    handOver();
+    try {
+      stdout.flushSync();
+    } catch {
+      // stdout is gone (or will not take more): nothing left to write to.
+    }
+  });
+  return {
+    write(line: string) {
+      lines.push(line);
+      bytes += line.length;
+      if (bytes >= LOG_BATCH_BYTES) handOver();
+    },
+  };
 }
