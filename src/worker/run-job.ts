@@ -84,16 +84,16 @@ export function createJobRunner(deps: {
       run.catch(() => {}); // its failure is reported through the race below
       const result = await Promise.race([run, context.whenStopped]);
       const stored = storableResult(result, deps.limits.maxResultBytes);
-      deps.logger.info({ ...fields, durationMs: Date.now() - started }, 'job succeeded');
+      deps.logger.info({ durationMs: Date.now() - started, ...fields }, 'job succeeded');
       return stored;
     } catch (thrown) {
       const stopped = context.stopped;
       if (stopped === CANCELED_REASON) {
-        deps.logger.info({ ...fields, durationMs: Date.now() - started }, 'job canceled');
+        deps.logger.info({ durationMs: Date.now() - started, ...fields }, 'job canceled');
         throw new UnrecoverableError(CANCELED_REASON); // no retries for a canceled job
       }
       const err = stopped !== undefined && thrown === stopped ? new Error(stopped.message) : asError(thrown);
-      deps.logger.warn({ ...fields, err, durationMs: Date.now() - started }, 'job attempt failed');
+      deps.logger.warn({ err, durationMs: Date.now() - started, ...fields }, 'job attempt failed');
       throw err;
     } finally {
       clearTimeout(timer);

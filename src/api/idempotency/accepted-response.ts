@@ -18,12 +18,12 @@ export function receiptUrl(key: string): string {
  * time) and what the fingerprint guarantees equal (key, type): the first answer
  * and every replay, on any API process, are the same bytes.
  */
-export function acceptedBody(stored: { jobId: string; key: string; type: string; createdAtMs: number }) {
-  const url = receiptUrl(stored.key);
+export function acceptedBody(stored: { jobId: string; createdAtMs: number }, key: string, type: string) {
+  const url = receiptUrl(key);
   const json = JSON.stringify({
     id: stored.jobId,
-    key: stored.key,
-    type: stored.type,
+    key,
+    type,
     status: 'queued',
     createdAt: new Date(stored.createdAtMs).toISOString(),
     receiptUrl: url,

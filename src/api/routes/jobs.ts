@@ -125,7 +125,7 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
           if (receipt !== null && hasEnded(receipt.status)) return reply.code(200).send(receipt);
         }
       }
-      const body = acceptedBody({ ...outcome.stored, key, type });
+      const body = acceptedBody(outcome.stored, key, type);
       return reply
         .code(202)
         .header('location', body.receiptUrl)
