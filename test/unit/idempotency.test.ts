@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalJson, requestFingerprint } from '../../src/api/idempotency/fingerprint.js';
 import { parseIdempotencyKey } from '../../src/api/idempotency/idempotency-key.js';
@@ -13,6 +14,13 @@ describe('canonicalJson and requestFingerprint', () => {
 
   it('tells types apart even when the payload is the same', () => {
     expect(requestFingerprint('sleep', {})).not.toBe(requestFingerprint('checksum', {}));
+  });
+
+  it('stays the digest earlier versions stored, so their keys still replay', () => {
+    const stored = (...parts: string[]) => parts.reduce((hash, part) => hash.update(part), createHash('sha256')).digest('base64url');
+    expect(requestFingerprint('sleep', { ms: 5 })).toBe(stored('sleep', '\n', '{"ms":5}'));
+    expect(requestFingerprint('sleep', { ms: 5 }, {})).toBe(stored('sleep', '\n', '{"ms":5}'));
+    expect(requestFingerprint('sleep', { ms: 5 }, { priority: 2 })).toBe(stored('sleep', '\n', '{"ms":5}', '\n', '{"priority":2}'));
   });
 });
 

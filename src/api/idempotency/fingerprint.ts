@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * JSON with object keys sorted at every depth, so `{"a":1,"b":2}` and `{ "b": 2, "a": 1 }`
@@ -22,7 +22,8 @@ export function canonicalJson(value: unknown): string {
  * existed, so keys stored then still replay.
  */
 export function requestFingerprint(type: string, payload: unknown, options?: object): string {
-  const hash = createHash('sha256').update(type).update('\n').update(canonicalJson(payload));
-  if (options !== undefined && Object.keys(options).length > 0) hash.update('\n').update(canonicalJson(options));
-  return hash.digest('base64url');
+  const request = `${type}\n${canonicalJson(payload)}`;
+  const withOptions = options !== undefined && Object.keys(options).length > 0 ? `${request}\n${canonicalJson(options)}` : request;
+  // One-shot hash(): a createHash() object per request cost about 1 µs more.
+  return hash('sha256', withOptions, 'base64url');
 }
