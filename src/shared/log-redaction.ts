@@ -5,6 +5,15 @@
 const SECRET_FIELDS = new Set(['authorization', 'cookie', 'set-cookie', 'x-admin-token', 'token']);
 const CENSOR = '[redacted]';
 
+/**
+ * pino serializers that censor the secret field names at the top level, where
+ * pino applies them to a log call's fields and to a child logger's bindings
+ * (`logger.child({ token })`), which `formatters.log` never sees.
+ */
+export const secretFieldSerializers: Readonly<Record<string, () => string>> = Object.fromEntries(
+  [...SECRET_FIELDS].map((name) => [name, () => CENSOR]),
+);
+
 /** How far down plain objects are searched: `req.headers.authorization` is three names deep. */
 const DEPTH = 3;
 
@@ -27,7 +36,7 @@ export function redactSecrets(fields: Record<string, unknown>): Record<string, u
 function censored(value: object, depth: number): object {
   const prototype = Object.getPrototypeOf(value);
   if (prototype !== Object.prototype && prototype !== null && !Array.isArray(value)) {
-    for (const name of SECRET_FIELDS) if (Object.hasOwn(value, name)) return { ...value, [name]: CENSOR };
+    for (const name of SECRET_FIELDS) if (Object.hasOwn(value, name)) return censoredInstance(value);
     return value;
   }
   let copy: Record<string, unknown> | undefined;
@@ -43,4 +52,13 @@ function censored(value: object, depth: number): object {
     }
   }
   return copy ?? value;
+}
+
+/** A copy of the same class with every own property (an Error's message and stack too), the secret censored. */
+function censoredInstance(value: object): object {
+  const copy = Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value)) as object;
+  for (const name of SECRET_FIELDS) {
+    if (Object.hasOwn(copy, name)) Object.defineProperty(copy, name, { value: CENSOR, enumerable: true, writable: true, configurable: true });
+  }
+  return copy;
 }

@@ -1,5 +1,5 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { redactSecrets } from './log-redaction.js';
+import { redactSecrets, secretFieldSerializers } from './log-redaction.js';
 
 /**
  * JSON to stdout; pretty only when a person watches a terminal in development.
@@ -15,6 +15,7 @@ export function createLogger(
     level: options.level,
     // Never let credentials reach a log line (log-redaction.ts).
     formatters: { log: redactSecrets },
+    serializers: secretFieldSerializers, // and a child logger's bindings
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   };
   if (destination !== undefined) return pino(pinoOptions, destination);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { redactSecrets } from '../../src/shared/log-redaction.js';
+import { createLogger } from '../../src/shared/logger.js';
 
 class Request {
   readonly method = 'POST';
@@ -40,12 +41,27 @@ describe('redactSecrets', () => {
     const request = new Request();
     expect(redactSecrets({ req: request }).req).toBe(request);
 
-    const error = Object.assign(new Error('boom'), { token: 'leaked' });
-    expect(redactSecrets({ err: error }).err).toMatchObject({ token: '[redacted]' });
+    const error = Object.assign(new Error('boom'), { token: 'leaked', code: 'E_X' });
+    const censored = redactSecrets({ err: error }).err as Error & { token: string; code: string };
+    expect(censored).toBeInstanceOf(Error);
+    expect(censored).toMatchObject({ message: 'boom', token: '[redacted]', code: 'E_X' });
+    expect(censored.stack).toBe(error.stack);
+    expect(error.token).toBe('leaked');
   });
 
   it('stops at three names deep', () => {
     const deep = { a: { b: { c: { token: 'x' } } } };
     expect(redactSecrets(deep)).toBe(deep);
+  });
+});
+
+describe('the service logger', () => {
+  it('redacts secrets in a log call and in a child logger bindings', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', name: 'test' }, { write: (line: string) => void lines.push(line) });
+    logger.child({ token: 'bound-secret', jobId: 'acme~k' }).info({ headers: { authorization: 'Bearer call-secret' } }, 'hello');
+
+    expect(lines.join('')).not.toMatch(/bound-secret|call-secret/);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'hello', jobId: 'acme~k', token: '[redacted]', headers: { authorization: '[redacted]' } });
   });
 });
