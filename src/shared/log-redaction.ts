@@ -56,9 +56,9 @@ function censored(value: object, depth: number): object {
 
 /** A copy of the same class with every own property (an Error's message and stack too), the secret censored. */
 function censoredInstance(value: object): object {
-  const copy = Object.create(Object.getPrototypeOf(value), Object.getOwnPropertyDescriptors(value)) as object;
+  const properties = Object.getOwnPropertyDescriptors(value);
   for (const name of SECRET_FIELDS) {
-    if (Object.hasOwn(copy, name)) Object.defineProperty(copy, name, { value: CENSOR, enumerable: true, writable: true, configurable: true });
+    if (name in properties) properties[name] = { value: CENSOR, enumerable: true, writable: true, configurable: true };
   }
-  return copy;
+  return Object.create(Object.getPrototypeOf(value), properties) as object;
 }

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { redactSecrets, secretFieldSerializers } from './log-redaction.js';
 
@@ -29,8 +30,10 @@ const LOG_FLUSH_MS = 200;
  * stdout, written in batches of about 4 KB and at least every 200 ms, instead of
  * one write(2) per line: the API writes a line per request and a worker one per
  * job run, and a write each was a measurable share of their CPU (docs/performance.md).
- * Everything is written at exit, also after an uncaught exception; only a SIGKILL
- * or an OOM kill can lose the last 200 ms of lines.
+ * What is collected is written at exit, also after an uncaught exception; a
+ * SIGKILL or an OOM kill loses the last 200 ms of lines, and a batch whose
+ * asynchronous write is still under way at exit (stdout a full pipe) can be
+ * lost, as with pino's own asynchronous destination.
  *
  * The lines are collected here and joined once per batch. sonic-boom (pino's
  * writer) then does the writing: partial writes, a full pipe, EPIPE. Left to
@@ -51,14 +54,17 @@ function bufferedStdout(): DestinationStream {
     stdout.write(batch);
   };
   setInterval(handOver, LOG_FLUSH_MS).unref();
-  // pino flushes sonic-boom at exit; what is still collected here goes after it.
+  // At exit nothing asynchronous completes: pino has just flushed sonic-boom
+  // synchronously (older lines), and what is still collected here is written
+  // after it, synchronously too, not handed to sonic-boom's asynchronous write.
   process.on('exit', () => {
-    handOver();
     try {
       stdout.flushSync();
     } catch {
-      // stdout is gone (or will not take more): nothing left to write to.
+      // stdout is gone, or will not take more
     }
+    writeAllSync(1, lines.join(''));
+    lines = [];
   });
   return {
     write(line: string) {
@@ -67,4 +73,20 @@ function bufferedStdout(): DestinationStream {
       if (bytes >= LOG_BATCH_BYTES) handOver();
     },
   };
+}
+
+const EXIT_WRITE_PATIENCE_MS = 2000;
+
+/** Writes all of `text` to `fd` before returning, waiting out a full pipe for up to 2 s. */
+function writeAllSync(fd: number, text: string): void {
+  let rest = Buffer.from(text);
+  const giveUpAt = Date.now() + EXIT_WRITE_PATIENCE_MS;
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(fd, rest));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN' || Date.now() > giveUpAt) return;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); // the reader is behind: sleep 10 ms
+    }
+  }
 }

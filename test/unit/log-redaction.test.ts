@@ -47,6 +47,9 @@ describe('redactSecrets', () => {
     expect(censored).toMatchObject({ message: 'boom', token: '[redacted]', code: 'E_X' });
     expect(censored.stack).toBe(error.stack);
     expect(error.token).toBe('leaked');
+
+    const frozen = Object.freeze(Object.assign(new Error('frozen'), { cookie: 'session=1' }));
+    expect(redactSecrets({ err: frozen }).err).toMatchObject({ message: 'frozen', cookie: '[redacted]' });
   });
 
   it('stops at three names deep', () => {
