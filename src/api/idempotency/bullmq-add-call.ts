@@ -81,8 +81,10 @@ export function createBullmqAddCalls(queue: Queue, jobOptions: JobsOptions) {
     keys: template.keys,
     args: [
       // BullMQ's argument list for a job without parent, repeat or deduplication.
+      // (Job.validateOptions is skipped: it checks options, and ours were
+      // checked when the template was built; none of them, e.g. sizeLimit, looks at the data.)
       packer.pack([queueKey, request.jobId, request.type, request.timestamp ?? Date.now(), null, null, null, null, null, null]),
-      JSON.stringify(request.payload ?? {}),
+      JSON.stringify(typeof request.payload === 'undefined' ? {} : request.payload), // as Job.asJSON()
       encodedOptions,
     ],
   });
