@@ -6,27 +6,28 @@ import type { QueueEvents, QueueEventsOptions } from 'bullmq';
  *
  * The readers start with the first long-poll, not with the process: until then
  * an API process that nobody long-polls does not decode every event of every
- * job (about 4% of its CPU under load; docs/performance.md). A reader starts
- * from the beginning of the stream (BullMQ caps it, 10,000 events by default),
- * so an end written between the first waiter's registration and the reader's
- * first read is still read: waking a waiter for an older end only makes it read
- * the job's state again.
+ * job (about 4% of its CPU under load; docs/performance.md). `listening()`
+ * fixes each reader's start at the stream's current end before the long-poll
+ * reads the job's state, so an end written after that read is still seen.
  */
-export function createJobEndWaiter(queueEventsOfEveryShard: readonly QueueEvents[]) {
+export function createJobEndWaiter(
+  queueEventsOfEveryShard: readonly QueueEvents[],
+  /** The id of the last entry in a reader's event stream now ('0-0' when empty). */
+  streamEnd: (queueEvents: QueueEvents) => Promise<string>,
+) {
   const waiters = new Map<string, Set<() => void>>();
   let stopped = false;
-  const reading = new Set<QueueEvents>();
+  const running = new Set<QueueEvents>();
+  let starting: Promise<void> | null = null;
 
-  function startReading(): void {
-    for (const queueEvents of queueEventsOfEveryShard) {
-      if (reading.has(queueEvents)) continue;
-      reading.add(queueEvents);
-      (queueEvents.opts as QueueEventsOptions).lastEventId = '0';
-      queueEvents.run().catch((err: unknown) => {
-        reading.delete(queueEvents); // the next long-poll tries again (Redis was out, say)
-        queueEvents.emit('error', err as Error);
-      });
-    }
+  async function startReading(queueEvents: QueueEvents): Promise<void> {
+    if (running.has(queueEvents)) return;
+    (queueEvents.opts as QueueEventsOptions).lastEventId = await streamEnd(queueEvents);
+    running.add(queueEvents);
+    queueEvents.run().catch((err: unknown) => {
+      running.delete(queueEvents); // the next long-poll starts it again
+      queueEvents.emit('error', err as Error);
+    });
   }
 
   const wake = ({ jobId }: { jobId: string }) => {
@@ -51,12 +52,29 @@ export function createJobEndWaiter(queueEventsOfEveryShard: readonly QueueEvents
       for (const set of [...waiters.values()]) for (const resolve of [...set]) resolve();
     },
     /**
+     * Resolves once every shard's reader runs, from a start taken now. Await it
+     * after wait() and before reading the job's state; only a process's first
+     * long-poll (or the first after a reader failed) waits on Redis here.
+     */
+    listening(): Promise<void> {
+      if (running.size === queueEventsOfEveryShard.length) return Promise.resolve();
+      starting ??= Promise.all(queueEventsOfEveryShard.map(startReading)).then(
+        () => {
+          starting = null;
+        },
+        (err: unknown) => {
+          starting = null;
+          throw err;
+        },
+      );
+      return starting;
+    },
+    /**
      * Resolves when an event says the job ended, after `ms`, or when `signal`
      * fires, whichever is first. Register *before* reading the job's state, so an
      * end between the read and the wait is not missed.
      */
     wait(jobId: string, ms: number, signal?: AbortSignal): { ended: Promise<void>; cancel(): void } {
-      startReading();
       let cancel = () => {};
       const ended = new Promise<void>((resolve) => {
         const done = () => {

@@ -34,7 +34,7 @@ export function openJobShards(deps: {
     const prefix = shardPrefix(deps.queuePrefix, index);
     const queue = new Queue(JOBS_QUEUE, { connection: deps.connection, prefix });
     queue.on('error', (err) => deps.logger.warn({ err, shard: index }, 'queue error'));
-    // Read from the first long-poll on (job-end-waiter.ts), not from the start.
+    // Read from the first long-poll on (job-end-waiter.ts), not from start-up.
     const queueEvents = new QueueEvents(JOBS_QUEUE, { connection: deps.eventsConnection, prefix, autorun: false });
     queueEvents.on('error', (err) => deps.logger.warn({ err, shard: index }, 'queue events error'));
     return {

@@ -40,6 +40,7 @@ export function createReceiptReader(deps: {
         // Listen before reading, so an end between the read and the wait is not missed.
         const waiting = longPoll ? jobEnds.wait(jobId, deadline - Date.now(), signal) : null;
         try {
+          if (waiting !== null) await redis.run(() => jobEnds.listening());
           const receipt = await read(jobId);
           if (waiting === null || receipt === null || hasEnded(receipt.status)) return receipt;
           await waiting.ended;

@@ -102,7 +102,10 @@ export function openApiServices(
     maxQueueDepth: config.MAX_QUEUE_DEPTH,
   });
 
-  const jobEnds = createJobEndWaiter(shards.all.map((shard) => shard.queueEvents));
+  const jobEnds = createJobEndWaiter(
+    shards.all.map((shard) => shard.queueEvents),
+    async (queueEvents) => (await connection.xrevrange(queueEvents.keys.events!, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0',
+  );
   const replays = createReplayCache({
     ...DEFAULT_REPLAY_CACHE,
     idempotencyTtlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000,

@@ -1,0 +1,49 @@
+import { QueueEvents } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createJobEndWaiter } from '../../src/api/job-end-waiter.js';
+import { useRedisServer } from '../helpers/redis-server.js';
+
+const redis = useRedisServer();
+const closers: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+function waiterOnOneShard(prefix: string) {
+  const client = new Redis(redis.url);
+  const queueEvents = new QueueEvents('jobs', { connection: { url: redis.url }, prefix, autorun: false });
+  closers.push(() => queueEvents.close(), () => client.quit());
+  const eventsKey = queueEvents.keys.events!;
+  const waiter = createJobEndWaiter([queueEvents], async () => (await client.xrevrange(eventsKey, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0');
+  /** What BullMQ's finish script writes when a job completes. */
+  const writeCompleted = (jobId: string) => client.xadd(eventsKey, '*', 'event', 'completed', 'jobId', jobId, 'returnvalue', 'null');
+  return { waiter, writeCompleted, client, eventsKey };
+}
+
+describe('createJobEndWaiter', () => {
+  it('wakes on an end written right after listening() resolved, before its reader has read anything', async () => {
+    const { waiter, writeCompleted } = waiterOnOneShard('race');
+    await writeCompleted('older-job'); // the stream is not empty: the start is its end, not its beginning
+
+    const { ended } = waiter.wait('the-job', 10_000);
+    await waiter.listening();
+    await writeCompleted('the-job');
+
+    const woke = await Promise.race([ended.then(() => 'woke'), new Promise((resolve) => setTimeout(resolve, 5000, 'timed out'))]);
+    expect(woke).toBe('woke');
+  });
+
+  it('starts no reader before listening() and starts each one once', async () => {
+    const { waiter, client } = waiterOnOneShard('once');
+    const readers = async () => ((await client.client('LIST')) as string).split('\n').filter((line) => / cmd=xread /.test(line)).length;
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await readers()).toBe(0);
+
+    await Promise.all([waiter.listening(), waiter.listening()]);
+    await waiter.listening();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await readers()).toBe(1);
+  });
+});
