@@ -88,7 +88,7 @@ export function createBullmqAddCalls(queue: Queue, jobOptions: JobsOptions) {
       encodedOptions,
     ],
   });
-  const agrees = sameCall(direct(sample), template) && template.args.length === 3;
+  const agrees = sameCall(direct(sample), template); // the argument count included
 
   return {
     /** True when jobs without scheduling options are built here, not through a BullMQ Job. */
