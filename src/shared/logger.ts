@@ -46,12 +46,15 @@ function bufferedStdout(): DestinationStream {
   const stdout = pino.destination({ dest: 1, sync: false });
   let lines: string[] = [];
   let bytes = 0;
-  const handOver = () => {
-    if (lines.length === 0) return;
+  /** The lines collected so far, as one string, and none left collected. */
+  const takeCollected = (): string => {
     const batch = lines.join('');
     lines = [];
     bytes = 0;
-    stdout.write(batch);
+    return batch;
+  };
+  const handOver = () => {
+    if (lines.length > 0) stdout.write(takeCollected());
   };
   setInterval(handOver, LOG_FLUSH_MS).unref();
   // At exit nothing asynchronous completes: pino has just flushed sonic-boom
@@ -63,8 +66,7 @@ function bufferedStdout(): DestinationStream {
     } catch {
       // stdout is gone, or will not take more
     }
-    writeAllSync(1, lines.join(''));
-    lines = [];
+    writeAllSync(1, takeCollected());
   });
   return {
     write(line: string) {
