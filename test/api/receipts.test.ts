@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
 import { receipt, startApi, startWorker, submit, testConfig, TOKENS, type TestApi } from '../helpers/harness.js';
-import { useRedisServer } from '../helpers/redis-server.js';
+import { eventStreamReaders, useRedisServer } from '../helpers/redis-server.js';
 
 const redis = useRedisServer();
 let config: Config;
@@ -187,20 +186,9 @@ describe('receipts with a worker running', () => {
 });
 
 describe('the job-end reader behind long-polls', () => {
-  /** Clients of this test's Redis whose last command was a (blocking) XREAD. */
-  async function eventReaders(): Promise<number> {
-    const client = new Redis(redis.url);
-    try {
-      const clients = (await client.client('LIST')) as string;
-      return clients.split('\n').filter((line) => / cmd=xread /.test(line)).length;
-    } finally {
-      client.disconnect();
-    }
-  }
-
   it('starts with the first long-poll, and that long-poll wakes when the job ends', async () => {
     await submit(api, { key: 'first-wait', token: acme, body: { type: 'sleep', payload: { ms: 1 } } });
-    expect(await eventReaders()).toBe(0);
+    expect(await eventStreamReaders(redis.url)).toBe(0);
 
     const started = Date.now();
     const waiting = receipt(api, 'first-wait', { token: acme, wait: 20 });
@@ -211,7 +199,7 @@ describe('the job-end reader behind long-polls', () => {
       expect(res.statusCode).toBe(200);
       expect(res.json().status).toBe('succeeded');
       expect(Date.now() - started).toBeLessThan(10_000); // woken by the event, not by the end of its wait
-      expect(await eventReaders()).toBe(config.QUEUE_SHARDS);
+      expect(await eventStreamReaders(redis.url)).toBe(config.QUEUE_SHARDS);
     } finally {
       await worker.close();
     }

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { startRedisServer, type RedisServer } from '../../src/dev/redis-server.js';
 
@@ -27,4 +28,15 @@ export function useRedisServer(): { readonly url: string; readonly server: Redis
       return started();
     },
   };
+}
+
+/** How many clients of the test's own Redis at `url` have XREAD as their last command: BullMQ QueueEvents readers. */
+export async function eventStreamReaders(url: string): Promise<number> {
+  const client = new Redis(url);
+  try {
+    const clients = (await client.client('LIST')) as string;
+    return clients.split('\n').filter((line) => / cmd=xread /.test(line)).length;
+  } finally {
+    client.disconnect();
+  }
 }
