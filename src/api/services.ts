@@ -42,10 +42,10 @@ export function openApiServices(
   const connection = connectRedis(config.redisTarget, apiRedisOptions(config.REDIS_TIMEOUT_MS), 'job-intake:api');
   const eventsConnection = connectRedis(config.redisTarget, patientRedisOptions(), 'job-intake:api-events');
   // Submissions get a connection of their own that auto-pipelines: the enqueue
-  // scripts of every request in one event-loop turn share one socket write (a
-  // write per request was the largest cost in the profile; docs/performance.md).
-  // Only our one-command enqueue runs on it: ioredis 6's auto-pipelining lost
-  // replies with the rate limiter's scripts, so the main connection stays plain.
+  // calls of one event-loop turn (one per shard and BullMQ add script) share one
+  // socket write (a write per request was the largest cost in the profile;
+  // docs/performance.md). Only our enqueue runs on it: ioredis 6's auto-pipelining
+  // lost replies with the rate limiter's scripts, so the main connection stays plain.
   const intakeConnection = connectRedis(
     config.redisTarget,
     { ...apiRedisOptions(config.REDIS_TIMEOUT_MS), enableAutoPipelining: true },

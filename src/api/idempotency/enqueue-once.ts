@@ -2,6 +2,7 @@ import type { JobsOptions, Queue } from 'bullmq';
 import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
 import type { RedisClient } from '../../shared/redis.js';
 import { bullmqAddScripts, createBullmqAddCalls } from './bullmq-add-call.js';
+import { createEnqueueBatches, type JobReply } from './enqueue-batches.js';
 import { enqueueOnceScript } from './enqueue-once-script.js';
 
 /** What Redis holds for a key after the enqueue: always the first request's facts. */
@@ -31,8 +32,7 @@ export interface SubmissionOptions {
   readonly priority?: number;
 }
 
-type ClaimReply = [created: number, fingerprint: string, timestamp: string] | number | null;
-type EnqueueCommand = (...keysThenArgs: Array<string | Buffer>) => Promise<ClaimReply>;
+type EnqueueCommand = (numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>) => Promise<JobReply[]>;
 
 const commandName = (script: RawScript) => `jobIntakeEnqueueOnce_${script.name}`;
 
@@ -42,10 +42,10 @@ const commandName = (script: RawScript) => `jobIntakeEnqueueOnce_${script.name}`
  *
  * One Lua script runs BullMQ's own add script (which leaves an existing id
  * untouched) and then our claim step (which stamps the fingerprint on a job that
- * has none and reads back what is stored). A script runs with nothing in between,
- * so two API processes racing on one key see one `created` and one `replayed`.
- * Being one command (not a MULTI), it shares socket writes with other requests
- * when the connection auto-pipelines.
+ * has none and reads back what is stored), for every job of a batch
+ * (enqueue-batches.ts: the requests of one event-loop turn). A script runs with
+ * nothing in between, so two API processes racing on one key, or one key twice
+ * in a batch, see one `created` and one `replayed`.
  */
 export function createEnqueueOnce(deps: {
   queue: Queue;
@@ -56,10 +56,12 @@ export function createEnqueueOnce(deps: {
   for (const script of bullmqAddScripts.values()) {
     // One definition per connection, however many shards share it.
     if (commandName(script) in deps.connection) continue;
-    deps.connection.defineCommand(commandName(script), { numberOfKeys: script.keys + 1, lua: enqueueOnceScript(script.content) });
+    // No numberOfKeys: a batch has one key per job, so each call says how many.
+    deps.connection.defineCommand(commandName(script), { lua: enqueueOnceScript(script.content) });
   }
   const commands = deps.connection as unknown as Record<string, EnqueueCommand>;
   const addCalls = createBullmqAddCalls(deps.queue, deps.jobOptions);
+  const batches = createEnqueueBatches((script, keys, args) => commands[commandName(script)]!(keys.length, ...keys, ...args));
 
   return async function enqueueOnce(request: EnqueueRequest): Promise<EnqueueOutcome> {
     const { jobId } = request;
@@ -67,7 +69,7 @@ export function createEnqueueOnce(deps: {
     if (request.options?.delayMs) scheduling.delay = request.options.delayMs;
     if (request.options?.priority) scheduling.priority = request.options.priority;
     const add = addCalls.build({ jobId, type: request.type, payload: request.payload, scheduling });
-    const claim = await commands[commandName(add.script)]!(...add.keys, deps.queue.toKey(jobId), ...add.args, request.fingerprint);
+    const claim = await batches.add(add, deps.queue.toKey(jobId), request.fingerprint);
     if (typeof claim === 'number') throw new Error(`BullMQ refused to add job ${jobId} (code ${claim})`);
     if (claim === null) throw new Error(`job ${jobId} is missing right after its add`);
 
