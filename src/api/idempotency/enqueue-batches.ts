@@ -28,8 +28,8 @@ interface OpenBatch {
  * were the largest part of the API's Redis step (docs/performance.md). A lone
  * request waits for nothing but the end of its own turn.
  *
- * A call that fails (Redis down, a script error) fails every job in it, as each
- * would have failed alone; what was added before the failure replays on retry.
+ * A call that fails (Redis down or full, a script error) fails every job in it;
+ * a job it added before the failure replays when its client retries.
  */
 export function createEnqueueBatches(send: SendBatch) {
   const open = new Map<string, OpenBatch>();
@@ -58,7 +58,8 @@ export function createEnqueueBatches(send: SendBatch) {
     add(call: BullmqAddCall, jobKey: string, fingerprint: string): Promise<JobReply> {
       let batch = open.get(call.script.name);
       if (batch !== undefined && (batch.argCount !== call.args.length || !sameKeys(batch.bullmqKeys, call.keys))) {
-        // Never for one queue's jobs (BullMQ's add keys are the queue's); a call laid out otherwise goes alone.
+        // Never for one queue's jobs (BullMQ's add keys are the queue's); if it were, the
+        // open call goes now and this job begins the next one.
         open.delete(call.script.name);
         dispatch(batch);
         batch = undefined;
