@@ -100,12 +100,16 @@ export function createBullmqAddCalls(queue: Queue, jobOptions: JobsOptions) {
   };
 }
 
+/** True when two add calls name the same keys, in order (the same array, or equal ones). */
+export function sameKeys(a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean {
+  return a === b || (a.length === b.length && a.every((key, i) => key === b[i]));
+}
+
 function sameCall(a: BullmqAddCall, b: BullmqAddCall): boolean {
   const same = (x: string | Buffer, y: string | Buffer) => (typeof x === 'string' ? x === y : Buffer.isBuffer(y) && x.equals(y));
   return (
     a.script === b.script &&
-    a.keys.length === b.keys.length &&
-    a.keys.every((key, i) => key === b.keys[i]) &&
+    sameKeys(a.keys, b.keys) &&
     a.args.length === b.args.length &&
     a.args.every((arg, i) => same(arg, b.args[i]!))
   );

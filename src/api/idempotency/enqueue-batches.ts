@@ -1,5 +1,5 @@
 import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
-import type { BullmqAddCall } from './bullmq-add-call.js';
+import { sameKeys, type BullmqAddCall } from './bullmq-add-call.js';
 
 /** What the enqueue-once script answers for one job (enqueue-once-script.ts). */
 export type JobReply = [created: number, fingerprint: string, timestamp: string] | number | null;
@@ -83,10 +83,6 @@ export function createEnqueueBatches(send: SendBatch) {
       return reply;
     },
   };
-}
-
-function sameKeys(a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean {
-  return a === b || (a.length === b.length && a.every((key, i) => key === b[i]));
 }
 
 export type EnqueueBatches = ReturnType<typeof createEnqueueBatches>;
