@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
+import { MAX_BATCH_BYTES } from '../../src/api/idempotency/enqueue-batches.js';
 import { openInspector, startApi, submit, testConfig, type TestApi } from '../helpers/harness.js';
 import { useRedisServer } from '../helpers/redis-server.js';
 
@@ -77,6 +78,19 @@ describe('submissions that arrive together', () => {
     expect(await inspector.queue.getJobState('default~plain')).toBe('waiting');
     expect(await inspector.queue.getJobState('default~later')).toBe('delayed');
     expect(await inspector.queue.getJobState('default~urgent')).toBe('prioritized');
+  });
+
+  it('enqueue large bodies that arrive together, each intact, in more than one call', async () => {
+    const before = await scriptCalls();
+    // Each about 60% of MAX_BATCH_BYTES: no call may carry two of them.
+    const result = 'r'.repeat(Math.ceil(MAX_BATCH_BYTES * 0.6));
+    const keys = ['large-1', 'large-2', 'large-3'];
+    const answers = await Promise.all(keys.map((key) => submit(api, { key, body: { type: 'sleep', payload: { ms: 0, result } } })));
+
+    expect(answers.map((res) => res.statusCode)).toEqual([202, 202, 202]);
+    expect(await inspector.jobCount()).toBe(3);
+    for (const key of keys) expect((await inspector.queue.getJob(`default~${key}`))?.data).toEqual({ ms: 0, result, failAttempts: 0 });
+    expect((await scriptCalls()) - before).toBeGreaterThanOrEqual(3);
   });
 
   it('all get 503 with Retry-After when Redis refuses the call (out of memory), nothing is created, and their retries succeed', async () => {

@@ -7,8 +7,15 @@ export type JobReply = [created: number, fingerprint: string, timestamp: string]
 /** Sends one enqueue-once script call: KEYS, then ARGV, as enqueue-once-script.ts lays them out. */
 export type SendBatch = (script: RawScript, keys: string[], args: Array<string | number | Buffer>) => Promise<JobReply[]>;
 
-/** More jobs than this go in the next call: one script call holds Redis for all of its jobs. */
+/**
+ * A call is sent once it holds this many jobs, or this many bytes of arguments
+ * (payloads, counted in UTF-16 units for strings), so the next job begins the
+ * next call: one script call holds Redis for all of its jobs, and Redis reads
+ * and copies its arguments before the script starts. Jobs are never split, so
+ * a call carries at most MAX_BATCH_BYTES plus one request body.
+ */
 export const MAX_BATCH_JOBS = 64;
+export const MAX_BATCH_BYTES = 256 * 1024;
 
 interface OpenBatch {
   readonly script: RawScript;
@@ -16,6 +23,7 @@ interface OpenBatch {
   readonly argCount: number;
   readonly jobKeys: string[];
   readonly args: Array<string | Buffer>;
+  bytes: number;
   readonly waiters: Array<{ resolve: (reply: JobReply) => void; reject: (err: unknown) => void }>;
 }
 
@@ -65,15 +73,18 @@ export function createEnqueueBatches(send: SendBatch) {
         batch = undefined;
       }
       if (batch === undefined) {
-        batch = { script: call.script, bullmqKeys: call.keys, argCount: call.args.length, jobKeys: [], args: [], waiters: [] };
+        batch = { script: call.script, bullmqKeys: call.keys, argCount: call.args.length, jobKeys: [], args: [], bytes: 0, waiters: [] };
         open.set(call.script.name, batch);
       }
       const joined = batch;
       joined.jobKeys.push(jobKey);
-      for (const arg of call.args) joined.args.push(arg);
+      for (const arg of call.args) {
+        joined.args.push(arg);
+        joined.bytes += arg.length;
+      }
       joined.args.push(fingerprint);
       const reply = new Promise<JobReply>((resolve, reject) => joined.waiters.push({ resolve, reject }));
-      if (joined.jobKeys.length >= MAX_BATCH_JOBS) {
+      if (joined.jobKeys.length >= MAX_BATCH_JOBS || joined.bytes >= MAX_BATCH_BYTES) {
         open.delete(call.script.name);
         dispatch(joined);
       } else if (!flushScheduled) {
