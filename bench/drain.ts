@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { cpuSeconds } from './cpu-time.js';
 import type { BenchProcess } from './process.js';
 
 const POLL_MS = 10;
@@ -10,6 +11,9 @@ export interface DrainResult {
   readonly seconds: number;
   readonly jobsPerSecond: number;
   readonly failed: number;
+  /** CPU time of all worker processes over the drain, per job (the steadier yardstick). */
+  readonly workerCpuUsPerJob: number;
+  readonly redisCpuUsPerJob: number;
 }
 
 /**
@@ -20,6 +24,8 @@ export interface DrainResult {
  */
 export async function timeDrain(options: {
   redisUrl: string;
+  /** The redis-server's pid, for its CPU time. */
+  redisPid: number | undefined;
   prefix: string;
   jobs: number;
   workers: number;
@@ -38,6 +44,8 @@ export async function timeDrain(options: {
       if (Date.now() > deadline) throw new Error(`${options.workers} worker(s) did not connect within 20 s`);
       await delay(POLL_MS);
     }
+    const workersCpu = () => workers.reduce((sum, worker) => sum + cpuSeconds(worker.child.pid), 0);
+    const cpuBefore = [workersCpu(), cpuSeconds(options.redisPid)] as const;
     const started = performance.now();
     await queue.resume();
     let finished = 0;
@@ -49,7 +57,15 @@ export async function timeDrain(options: {
       finished = (counts.completed ?? 0) + failed;
     }
     const seconds = (performance.now() - started) / 1000;
-    return { jobs: options.jobs, seconds, jobsPerSecond: options.jobs / seconds, failed };
+    const perJob = (cpuAfter: number, before: number) => ((cpuAfter - before) / options.jobs) * 1e6;
+    return {
+      jobs: options.jobs,
+      seconds,
+      jobsPerSecond: options.jobs / seconds,
+      failed,
+      workerCpuUsPerJob: perJob(workersCpu(), cpuBefore[0]),
+      redisCpuUsPerJob: perJob(cpuSeconds(options.redisPid), cpuBefore[1]),
+    };
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
     await queue.close();

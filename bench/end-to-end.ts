@@ -18,6 +18,8 @@ export interface DrainSeries {
   readonly label: string;
   readonly runs: DrainResult[];
   readonly jobsPerSecond: Spread;
+  readonly workerCpuUsPerJob: Spread;
+  readonly redisCpuUsPerJob: Spread;
 }
 
 function startWorkerOf(flavour: Flavour, redisUrl: string, concurrency: number) {
@@ -27,21 +29,29 @@ function startWorkerOf(flavour: Flavour, redisUrl: string, concurrency: number) 
     : startNode(`${builtBenchDir}subjects/bare-worker.js`, { REDIS_URL: redisUrl, QUEUE_PREFIX: PREFIX, CONCURRENCY: String(concurrency) });
 }
 
+/** A private redis-server: its URL, and its pid for CPU time. */
+export interface FreshRedis {
+  readonly url: string;
+  readonly pid: number | undefined;
+}
+
 /** Runs `fn` against a fresh redis-server, stopped afterwards. */
-export async function withFreshRedis<T>(fn: (redisUrl: string) => Promise<T>): Promise<T> {
+export async function withFreshRedis<T>(fn: (redis: FreshRedis) => Promise<T>): Promise<T> {
   const redis = await startRedisServer();
   try {
-    return await fn(redis.url);
+    return await fn({ url: redis.url, pid: redis.process.pid });
   } finally {
     await redis.stop();
   }
 }
 
 /** One drain: job-intake jobs go in through its API, bare ones with addBulk. */
-export function drain(flavour: Flavour, redisUrl: string, jobs: number, workers: number, concurrency: number, body: (i: number) => JobBody) {
+export function drain(flavour: Flavour, redis: FreshRedis, jobs: number, workers: number, concurrency: number, body: (i: number) => JobBody) {
   const enqueue = flavour === 'job-intake' ? enqueueThroughIntake : enqueueBare;
+  const redisUrl = redis.url;
   return timeDrain({
     redisUrl,
+    redisPid: redis.pid,
     // job-intake keeps its queue under shard 0's prefix (`{bench-0}`, docs/scaling.md); bare BullMQ under PREFIX.
     prefix: flavour === 'job-intake' ? shardPrefix(PREFIX, 0) : PREFIX,
     jobs,
@@ -52,7 +62,14 @@ export function drain(flavour: Flavour, redisUrl: string, jobs: number, workers:
 }
 
 function series(id: string, label: string, runs: DrainResult[]): DrainSeries {
-  return { id, label, runs, jobsPerSecond: spread(runs.map((run) => run.jobsPerSecond)) };
+  return {
+    id,
+    label,
+    runs,
+    jobsPerSecond: spread(runs.map((run) => run.jobsPerSecond)),
+    workerCpuUsPerJob: spread(runs.map((run) => run.workerCpuUsPerJob)),
+    redisCpuUsPerJob: spread(runs.map((run) => run.redisCpuUsPerJob)),
+  };
 }
 
 /** No-op jobs: job-intake's worker against a bare BullMQ worker, same concurrency, runs interleaved. */
@@ -61,9 +78,9 @@ export async function benchNoop(settings: BenchSettings, log: (line: string) => 
   const bare: DrainResult[] = [];
   for (let run = 1; run <= settings.runs; run += 1) {
     for (const [flavour, results] of [['job-intake', intake], ['bare-bullmq', bare]] as const) {
-      const result = await withFreshRedis((url) => drain(flavour, url, settings.noopJobs, 1, settings.noopConcurrency, () => NOOP));
+      const result = await withFreshRedis((redis) => drain(flavour, redis, settings.noopJobs, 1, settings.noopConcurrency, () => NOOP));
       results.push(result);
-      log(`no-op ${flavour} run ${run}: ${Math.round(result.jobsPerSecond)} jobs/s (${result.failed} failed)`);
+      log(`no-op ${flavour} run ${run}: ${Math.round(result.jobsPerSecond)} jobs/s (${result.failed} failed), ${Math.round(result.workerCpuUsPerJob)} µs worker CPU/job`);
     }
   }
   const c = settings.noopConcurrency;
@@ -80,7 +97,7 @@ export async function benchCpuScaling(settings: BenchSettings, log: (line: strin
   const byWorkers = new Map<number, DrainResult[]>([[1, []], [2, []]]);
   for (let run = 1; run <= settings.runs; run += 1) {
     for (const [workers, results] of byWorkers) {
-      const result = await withFreshRedis((url) => drain('job-intake', url, settings.cpuJobs, workers, 10, body));
+      const result = await withFreshRedis((redis) => drain('job-intake', redis, settings.cpuJobs, workers, 10, body));
       results.push(result);
       log(`cpu ${workers} worker(s) run ${run}: ${result.jobsPerSecond.toFixed(1)} jobs/s (${result.failed} failed)`);
     }

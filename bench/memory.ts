@@ -28,10 +28,10 @@ async function usedMemory(redisUrl: string): Promise<number> {
 export async function benchMemory(settings: BenchSettings, log: (line: string) => void): Promise<MemoryResult[]> {
   const results: MemoryResult[] = [];
   for (const flavour of ['job-intake', 'bare-bullmq'] as const) {
-    const result = await withFreshRedis(async (redisUrl) => {
-      const before = await usedMemory(redisUrl);
-      await drain(flavour, redisUrl, settings.memoryJobs, 1, settings.noopConcurrency, () => NOOP);
-      const after = await usedMemory(redisUrl);
+    const result = await withFreshRedis(async (redis) => {
+      const before = await usedMemory(redis.url);
+      await drain(flavour, redis, settings.memoryJobs, 1, settings.noopConcurrency, () => NOOP);
+      const after = await usedMemory(redis.url);
       return { flavour, jobs: settings.memoryJobs, usedMemoryBefore: before, usedMemoryAfter: after, bytesPerJob: (after - before) / settings.memoryJobs };
     });
     results.push(result);

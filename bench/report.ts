@@ -33,8 +33,11 @@ function intakeTable(results: BenchResults): string[] {
 }
 
 function drainTable(series: DrainSeries[]): string[] {
-  const rows = series.map((s) => `| ${s.label} | ${range(s.jobsPerSecond, (n) => n.toFixed(n < 100 ? 1 : 0))} |`);
-  return ['| subject | jobs/s, median (min–max) |', '|---|---|', ...rows];
+  const rows = series.map(
+    (s) =>
+      `| ${s.label} | ${range(s.jobsPerSecond, (n) => n.toFixed(n < 100 ? 1 : 0))} | ${range(s.workerCpuUsPerJob, int)} | ${int(s.redisCpuUsPerJob.median)} |`,
+  );
+  return ['| subject | jobs/s, median (min–max) | worker CPU µs/job, median (min–max) | Redis CPU µs/job |', '|---|---|---|---|', ...rows];
 }
 
 /** The generated part of docs/performance.md. */

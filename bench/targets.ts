@@ -42,12 +42,14 @@ export function checkTargets(results: BenchResults): TargetCheck[] {
   ];
 }
 
-/** Further ratios worth reading: job-intake against the hand-written reservation pattern. */
+/** Further ratios worth reading: job-intake against the hand-written reservation pattern, and CPU per job. */
 export function extraRatios(results: BenchResults): Array<{ name: string; value: number }> {
   const rps = (id: string) => results.intake.find((r) => r.cell.id === id)?.requestsPerSecond.median ?? NaN;
+  const workerCpu = (id: string) => results.noop.find((s) => s.id === id)?.workerCpuUsPerJob.median ?? NaN;
   return [
     { name: 'unique-key intake / reservation', value: ratio(rps('intake-unique'), rps('reservation-unique')) },
     { name: 'duplicate-heavy intake / reservation (duplicate-heavy)', value: ratio(rps('intake-duplicates'), rps('reservation-duplicates')) },
     { name: 'duplicate-heavy intake / unique-key intake', value: ratio(rps('intake-duplicates'), rps('intake-unique')) },
+    { name: 'end-to-end no-op, worker CPU per job / bare BullMQ (lower is better)', value: ratio(workerCpu('noop-intake'), workerCpu('noop-bare')) },
   ];
 }
