@@ -12,6 +12,8 @@ export interface RedisServerOptions {
   port?: number;
   /** Extra `--name value` arguments. */
   args?: string[];
+  /** Its own process group, so a Ctrl-C meant for the parent does not reach it (dev/start.ts). */
+  ownProcessGroup?: boolean;
 }
 
 export interface RedisServer {
@@ -55,7 +57,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   }
   args.push(...(options.args ?? []));
 
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.ownProcessGroup ?? false });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));

@@ -1,7 +1,15 @@
 /**
  * `npm start`: the API and one worker as two processes (the Procfile's commands),
  * over REDIS_URL when given, otherwise over a private `redis-server` child whose
- * data lives in .data/redis. Ctrl-C stops all of them.
+ * data lives in .data/redis. Ctrl-C stops all of them, gracefully: the API and
+ * the worker first (active jobs finish), Redis last. A second Ctrl-C stops them
+ * at once.
+ *
+ * Each child runs in its own process group. A terminal's Ctrl-C signals its whole
+ * foreground group: the children would hear it besides this process's SIGTERM,
+ * and take that second signal as "exit now" (shared/signals.ts), with jobs
+ * unfinished and Redis stopping under them. If this process is SIGKILLed, its
+ * children keep running; any other end of it stops them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +25,7 @@ function log(message: string) {
 let redis: RedisServer | undefined;
 let redisUrl = process.env.REDIS_URL;
 if (redisUrl === undefined || redisUrl === '') {
-  redis = await startRedisServer({ dataDir: `${projectRoot}.data/redis`, appendfsync: 'everysec' });
+  redis = await startRedisServer({ dataDir: `${projectRoot}.data/redis`, appendfsync: 'everysec', ownProcessGroup: true });
   redisUrl = redis.url;
   log(`started a private redis-server on ${redisUrl} (data in .data/redis)`);
 } else {
@@ -26,16 +34,20 @@ if (redisUrl === undefined || redisUrl === '') {
 
 const env = { ...process.env, REDIS_URL: redisUrl };
 const children: ChildProcess[] = ['api/main.js', 'worker/main.js'].map((entry) =>
-  spawn(process.execPath, [`${dist}${entry}`], { env, stdio: 'inherit' }),
+  spawn(process.execPath, [`${dist}${entry}`], { env, stdio: 'inherit', detached: true }),
 );
+const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 
 let stopping = false;
+function terminateChildren() {
+  for (const child of children) if (running(child)) child.kill('SIGTERM');
+}
 async function stopAll(exitCode: number) {
   if (stopping) return;
   stopping = true;
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  terminateChildren();
   await Promise.all(
-    children.map((child) => (child.exitCode === null && child.signalCode === null ? new Promise((r) => child.once('exit', r)) : null)),
+    children.map((child) => (running(child) ? new Promise((r) => child.once('exit', r)) : null)),
   );
   await redis?.stop();
   process.exit(exitCode);
@@ -47,5 +59,10 @@ for (const child of children) {
     void stopAll(code ?? 1);
   });
 }
-process.on('SIGINT', () => void stopAll(0));
-process.on('SIGTERM', () => void stopAll(0));
+// A second signal is passed on: the children take it as "exit now".
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => (stopping ? terminateChildren() : void stopAll(0)));
+// An end of this process that skipped stopAll (a crash) must not leave the children behind.
+process.on('exit', () => {
+  terminateChildren();
+  if (redis !== undefined && running(redis.process)) redis.process.kill('SIGTERM');
+});
