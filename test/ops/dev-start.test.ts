@@ -23,7 +23,13 @@ interface Started {
 }
 let started: Started | undefined;
 afterEach(async () => {
-  if (started !== undefined && started.child.exitCode === null) process.kill(-started.child.pid!, 'SIGKILL');
+  // After a failure: SIGTERM lets start.js stop its children (they are in their
+  // own process groups, so killing its group would leave them running).
+  if (started !== undefined && started.child.exitCode === null) {
+    started.child.kill('SIGTERM');
+    const stopped = await Promise.race([started.exited.then(() => true), delay(10_000).then(() => false)]);
+    if (!stopped) started.child.kill('SIGKILL');
+  }
   started = undefined;
 });
 
