@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openInspector, testConfig } from '../helpers/harness.js';
 import { FAST_RECOVERY_ENV, startDeployment, type Deployment } from '../helpers/fault-cluster.js';
-import { receiptFrom, submitTo, type ServiceProcess } from '../helpers/processes.js';
+import { receiptFrom, submitTo, type HttpAnswer, type ServiceProcess } from '../helpers/processes.js';
 
 let deployment: Deployment;
 beforeEach(async () => {
@@ -38,10 +38,23 @@ describe('an API process killed mid-request', () => {
     const keys = Array.from({ length: 300 }, (_, i) => `crash-${i}`);
     const body = (key: string) => ({ type: 'sleep', payload: { ms: 20, result: key } });
 
-    const inFlight = keys.map((key) => submitTo(doomed, key, body(key), 10_000));
-    await doomed.waitForLog((entry) => entry.msg === 'request completed' && entry.jobId !== undefined, 10_000); // some answered, most still in flight
-    doomed.kill('SIGKILL');
-    const firstTries = await Promise.all(inFlight);
+    // 100 clients, each sending its keys one after another; the process is killed
+    // as soon as the first answer arrives, so about 100 requests are in flight
+    // (some enqueued, unanswered) and the rest find it gone. Not on a log line:
+    // lines are written in batches, and by the time one arrived every request
+    // could have been answered.
+    const CLIENTS = 100;
+    const firstTries: HttpAnswer[] = [];
+    let killed = false;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, client) => {
+        for (let i = client; i < keys.length; i += CLIENTS) {
+          firstTries[i] = await submitTo(doomed, keys[i]!, body(keys[i]!), 10_000);
+          if (!killed) doomed.kill('SIGKILL');
+          killed = true;
+        }
+      }),
+    );
     const lost = firstTries.filter((res) => res.status !== 202).length;
     expect(lost).toBeGreaterThan(0); // the kill really cut requests off
 
