@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
 import { metricsRoute } from '../shared/metrics/metrics-route.js';
 import { registerRedisUpGauge } from '../shared/metrics/redis-up-gauge.js';
-import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
+import type { JobTypeRegistry } from '../jobs/job-type.js';
 import { queueDashboard } from './admin/queue-dashboard.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';

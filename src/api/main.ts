@@ -2,7 +2,8 @@ import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../shared/logger.js';
 import { checkRedisPolicy } from '../shared/redis-policy.js';
 import { exitOnSignals } from '../shared/signals.js';
-import { defaultJobTypes } from '../worker/handlers/index.js';
+import { demoJobTypes } from '../jobs/demo/index.js';
+import { createRegistry } from '../jobs/job-type.js';
 import { buildApp } from './app.js';
 import { openApiServices } from './services.js';
 
@@ -15,7 +16,7 @@ let closing = false;
 const app = await buildApp({
   config,
   logger,
-  registry: defaultJobTypes,
+  registry: createRegistry(demoJobTypes),
   ...services.appDeps,
   isClosing: () => closing,
   processMetrics: true,

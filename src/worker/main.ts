@@ -5,7 +5,8 @@ import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
 import { closeRedis, connectRedis, patientRedisOptions } from '../shared/redis.js';
 import { checkRedisPolicy } from '../shared/redis-policy.js';
 import { exitOnSignals } from '../shared/signals.js';
-import { defaultJobTypes } from './handlers/index.js';
+import { demoJobTypes } from '../jobs/demo/index.js';
+import { createRegistry } from '../jobs/job-type.js';
 import { buildMetricsServer } from './metrics-server.js';
 import { registerWorkerMetrics } from './metrics/worker-metrics.js';
 import { createWorker } from './worker.js';
@@ -23,18 +24,18 @@ const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'job-
 // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
 connection.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
 
-const worker = createWorker({ config, connection, registry: defaultJobTypes, logger });
+const worker = createWorker({ config, connection, registry: createRegistry(demoJobTypes), logger });
 registerWorkerMetrics(registry, {
   workers: worker.workers,
   connection,
-  jobTypes: defaultJobTypes,
+  jobTypes: createRegistry(demoJobTypes),
   redisTimeoutMs: config.REDIS_TIMEOUT_MS,
 });
 void worker.waitUntilReady().then(async () => {
   logger.info({ shards: worker.shardIndexes }, 'worker ready');
   await checkRedisPolicy(connection, logger);
 });
-logger.info({ concurrency: config.WORKER_CONCURRENCY, types: [...defaultJobTypes.keys()] }, 'worker started');
+logger.info({ concurrency: config.WORKER_CONCURRENCY, types: demoJobTypes.map((jobType) => jobType.type) }, 'worker started');
 
 exitOnSignals({
   logger,

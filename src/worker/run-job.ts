@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
-import type { JobTypeRegistry } from './handlers/job-type.js';
+import type { JobTypeRegistry } from '../jobs/job-type.js';
 import { JobRunContext } from './job-run-context.js';
 
 export interface RunJobLimits {

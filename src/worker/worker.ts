@@ -6,7 +6,7 @@ import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import { JOBS_QUEUE, retention } from '../shared/queue-names.js';
 import { allShardIndexes, shardPrefix } from '../shared/shards.js';
-import type { JobTypeRegistry } from './handlers/job-type.js';
+import type { JobTypeRegistry } from '../jobs/job-type.js';
 import { listenForCancels } from './cancel-requests.js';
 import { startRetentionSweeper } from './retention-sweeper.js';
 import { createJobRunner, type JobRunner } from './run-job.js';

@@ -10,8 +10,9 @@ import { closeAll } from '../../src/shared/close-all.js';
 import { JOBS_QUEUE } from '../../src/shared/queue-names.js';
 import { closeRedis, connectRedis, patientRedisOptions } from '../../src/shared/redis.js';
 import { allShardIndexes, shardIndex, shardPrefix } from '../../src/shared/shards.js';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
-import type { JobTypeRegistry } from '../../src/worker/handlers/job-type.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry } from '../../src/jobs/job-type.js';
+import type { JobTypeRegistry } from '../../src/jobs/job-type.js';
 import { createWorker } from '../../src/worker/worker.js';
 import { useRedisServer } from './redis-server.js';
 
@@ -48,7 +49,7 @@ export async function startApi(
   const app = await buildApp({
     config,
     logger,
-    registry: options.registry ?? defaultJobTypes,
+    registry: options.registry ?? createRegistry(demoJobTypes),
     ...services.appDeps,
   });
   await app.ready();
@@ -67,7 +68,7 @@ export async function startWorker(config: Config, options: { registry?: JobTypeR
   const worker = createWorker({
     config,
     connection,
-    registry: options.registry ?? defaultJobTypes,
+    registry: options.registry ?? createRegistry(demoJobTypes),
     logger: options.logger ?? silentLogger,
   });
   await worker.waitUntilReady();

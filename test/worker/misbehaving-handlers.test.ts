@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { abortableDelay } from '../../src/worker/handlers/abortable-delay.js';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
-import { createRegistry, defineJobType } from '../../src/worker/handlers/job-type.js';
+import { abortableDelay } from '../../src/jobs/demo/abortable-delay.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry, defineJobType } from '../../src/jobs/job-type.js';
 import { receipt, submit, useApiAndWorker } from '../helpers/harness.js';
 
 const empty = z.strictObject({});
@@ -48,7 +48,7 @@ const misbehaving = [
     },
   }),
 ];
-const registry = createRegistry([...defaultJobTypes.values(), ...misbehaving]);
+const registry = createRegistry([...demoJobTypes, ...misbehaving]);
 
 const service = useApiAndWorker({ env: { JOB_ATTEMPTS: '1', MAX_RESULT_BYTES: '1024', JOB_TIMEOUT_MS: '400' }, registry });
 

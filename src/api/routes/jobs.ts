@@ -1,6 +1,6 @@
 import { validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { JobTypeRegistry } from '../../worker/handlers/job-type.js';
+import type { JobTypeRegistry } from '../../jobs/job-type.js';
 import { encodeJobId } from '../../shared/job-id.js';
 import { hasEnded, receiptSchema } from '../../shared/receipt.js';
 import { preferredWaitSeconds } from '../prefer-wait.js';

@@ -1,0 +1,23 @@
+// The public face of `job-intake/server`: re-exports only. What a team needs to
+// define its job types, and to embed the API or a worker in its own process.
+export { demoJobTypes } from '../jobs/demo/index.js';
+export {
+  createRegistry,
+  defineJobType,
+  DEFAULT_QUEUE,
+  isJobType,
+  JobTypeDefinitionError,
+  queueOf,
+  queuesOf,
+  type JobBackoff,
+  type JobContext,
+  type JobType,
+  type JobTypeRegistry,
+} from '../jobs/job-type.js';
+export { loadJobTypes } from '../jobs/load-job-types.js';
+export { ConfigError, loadConfig, type Config } from '../config.js';
+export { createLogger } from '../shared/logger.js';
+export { buildApp, type AppDeps } from '../api/app.js';
+export { openApiServices, type ApiServices } from '../api/services.js';
+export { createWorker } from '../worker/worker.js';
+export type { JobTypeMapOf } from '../client/job-types.js';
