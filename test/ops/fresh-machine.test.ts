@@ -106,6 +106,33 @@ describe('npm test on a machine where redis-server cannot be installed', () => {
   });
 });
 
+describe('the browser tests on a machine without chromium', () => {
+  const browserTests = (env: Record<string, string>) =>
+    run(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', 'test/ops/receipt-page.browser.test.ts'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', CHROMIUM_PATH: '/nonexistent/chromium', ...env },
+    });
+
+  it('are skipped, saying so loudly, on a developer machine', async () => {
+    const result = await browserTests({});
+
+    expect(result.code).toBe(0);
+    expect(result.stdout + result.stderr).toContain(
+      'SKIPPED: the browser tests need Chromium and /nonexistent/chromium is not an executable; run `sudo apt-get install chromium`',
+    );
+    expect(result.stdout).toMatch(/Tests\s+\d+ skipped/);
+  });
+
+  it('fail with what to install when CI is set', async () => {
+    const result = await browserTests({ CI: 'true' });
+
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).toContain(
+      'the browser tests need Chromium and /nonexistent/chromium is not an executable: run `sudo apt-get install chromium` (Debian) or set CHROMIUM_PATH',
+    );
+  });
+});
+
 describe('.ci/run', () => {
   it('runs exactly the test command the README gives', () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
