@@ -60,13 +60,21 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const child = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.ownProcessGroup ?? false });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const spawnFailed = new Promise<never>((_, reject) => child.once('error', reject));
-  spawnFailed.catch(() => {});
+  let spawnError: NodeJS.ErrnoException | undefined;
+  const spawnFailed = new Promise<void>((resolve) =>
+    child.once('error', (err) => {
+      spawnError = err;
+      resolve();
+    }),
+  );
 
   for (let tries = 0; !(await portAnswers(port)); tries += 1) {
-    if (child.exitCode !== null || tries > 200) {
+    if (spawnError !== undefined || child.exitCode !== null || tries > 200) {
       child.kill('SIGKILL');
-      throw new Error(`redis-server on port ${port} did not start: ${stderr.trim() || `exit ${child.exitCode}`}`);
+      // A failed spawn also sets exitCode (to -errno): name the cause, not "exit -2".
+      if (spawnError?.code === 'ENOENT') throw new Error('redis-server is not on the PATH', { cause: spawnError });
+      const why = spawnError?.message ?? (stderr.trim() || `exit ${child.exitCode}`);
+      throw new Error(`redis-server on port ${port} did not start: ${why}`, { cause: spawnError });
     }
     await Promise.race([delay(25), spawnFailed]);
   }

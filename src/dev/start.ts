@@ -1,9 +1,10 @@
 /**
  * `npm start`: the API and one worker as two processes (the Procfile's commands),
  * over REDIS_URL when given, otherwise over a private `redis-server` child whose
- * data lives in .data/redis. Ctrl-C stops all of them, gracefully: the API and
- * the worker first (active jobs finish), Redis last. A second Ctrl-C stops them
- * at once.
+ * data lives in .data/redis (scripts/install-deps.sh installs it first when it
+ * is missing and the machine allows it). Ctrl-C stops all of them, gracefully:
+ * the API and the worker first (active jobs finish), Redis last. A second
+ * Ctrl-C stops them at once.
  *
  * Each child runs in its own process group. A terminal's Ctrl-C signals its whole
  * foreground group: the children would hear it besides this process's SIGTERM,
@@ -11,7 +12,7 @@
  * unfinished and Redis stopping under them. If this process is SIGKILLed, its
  * children keep running; any other end of it stops them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -22,10 +23,30 @@ function log(message: string) {
   process.stderr.write(`[start] ${message}\n`);
 }
 
+/**
+ * The private redis-server, installed first as `npm test` does where the machine
+ * allows it. Without one, exits 1 with one line saying what to do (the
+ * installer's line when it ran), never a stack trace.
+ */
+async function startPrivateRedis(): Promise<RedisServer> {
+  const installer = spawnSync('sh', [`${projectRoot}scripts/install-deps.sh`, 'start'], { stdio: 'inherit' });
+  if (installer.error !== undefined) {
+    log(`could not run scripts/install-deps.sh (${installer.error.message}): install redis-server, or set REDIS_URL to an existing Redis`);
+    process.exit(1);
+  }
+  if (installer.status !== 0) process.exit(1);
+  try {
+    return await startRedisServer({ dataDir: `${projectRoot}.data/redis`, appendfsync: 'everysec', ownProcessGroup: true });
+  } catch (err) {
+    log(`could not start a private redis-server (${(err as Error).message}): set REDIS_URL to use an existing Redis`);
+    process.exit(1);
+  }
+}
+
 let redis: RedisServer | undefined;
 let redisUrl = process.env.REDIS_URL;
 if (redisUrl === undefined || redisUrl === '') {
-  redis = await startRedisServer({ dataDir: `${projectRoot}.data/redis`, appendfsync: 'everysec', ownProcessGroup: true });
+  redis = await startPrivateRedis();
   redisUrl = redis.url;
   log(`started a private redis-server on ${redisUrl} (data in .data/redis)`);
 } else {

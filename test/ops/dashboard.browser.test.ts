@@ -2,20 +2,25 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, submit, testConfig, TOKENS, type TestApi } from '../helpers/harness.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { launchChromium, listenLocally } from './ops-harness.js';
+import { launchChromium, skipWithoutChromium } from './chromium.js';
+import { listenLocally } from './ops-harness.js';
 
 const adminToken = 'admin-token-0123456789abcdef';
 let redis: RedisServer;
 let api: TestApi;
 let browser: Browser;
 let base: string;
+const noBrowser = skipWithoutChromium();
+// The tests that open pages; the others reach the dashboard without a browser.
+const inBrowser = it.skipIf(noBrowser);
 
 beforeAll(async () => {
+  // Launched first: under CI without a browser, fail before starting anything else.
+  if (!noBrowser) browser = await launchChromium();
   redis = await startRedisServer();
   // API_KEYS on as well: the dashboard has its own token, not a tenant's.
   api = await startApi(testConfig(redis.url, { API_KEYS: `acme:${TOKENS.acme}`, ADMIN_TOKEN: adminToken }));
   base = await listenLocally(api.app);
-  browser = await launchChromium();
   // No worker runs: the job stays in `waiting`, where the test looks for it.
   const accepted = await submit(api, { key: 'shown-on-the-board', token: TOKENS.acme, body: { type: 'sleep', payload: { ms: 5 } } });
   expect(accepted.statusCode).toBe(202);
@@ -27,7 +32,7 @@ afterAll(async () => {
 });
 
 describe('the queue dashboard at /admin/queues', () => {
-  it('refuses a browser without the admin token, showing the sign-in form instead', async () => {
+  inBrowser('refuses a browser without the admin token, showing the sign-in form instead', async () => {
     const page = await browser.newPage();
     try {
       const response = await page.goto(`${base}/admin/queues`);
@@ -51,7 +56,7 @@ describe('the queue dashboard at /admin/queues', () => {
     }
   });
 
-  it('says so when the token typed in is wrong', async () => {
+  inBrowser('says so when the token typed in is wrong', async () => {
     const page = await browser.newPage();
     try {
       await page.goto(`${base}/admin/login`);
@@ -66,7 +71,7 @@ describe('the queue dashboard at /admin/queues', () => {
     }
   });
 
-  it('after sign-in shows the jobs queue and the job the test submitted', async () => {
+  inBrowser('after sign-in shows the jobs queue and the job the test submitted', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     try {

@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/free-port.js';
 import { shardPrefix } from '../../src/shared/shards.js';
+import { bareMachine, run } from '../helpers/bare-machine.js';
 import { assertBuilt } from '../helpers/built-dist.js';
 import { useRedisServer } from '../helpers/redis-server.js';
 
@@ -117,5 +118,23 @@ describe('npm start and Ctrl-C', () => {
     expect(dev.lines.some((line) => line.msg === 'second signal: exiting now' && line.name === 'job-intake-worker')).toBe(true);
     // Still active: the stall check moves it back to waiting once its lock lapses.
     expect(await jobState('default~long')).toBe('active');
+  });
+});
+
+describe('npm start on a machine where redis-server cannot be installed', () => {
+  it('says in one line what to install or that REDIS_URL can point at a Redis, and exits 1 without a stack trace', async () => {
+    const machine = bareMachine(['sh']); // no redis-server, no apt-get, no sudo
+
+    const result = await run(process.execPath, [START], {
+      cwd: machine.bin,
+      env: { PATH: machine.bin, PORT: String(await freePort()), HOST: '127.0.0.1', METRICS_PORT: String(await freePort()) },
+    });
+
+    expect(result.code).toBe(1);
+    expect(result.stderr.split('\n').filter((line) => line !== '')).toEqual([
+      '[install-deps] could not install redis-server (no apt-get on this machine): ' +
+        'run `sudo apt-get install redis-server` (Debian, Ubuntu) or `brew install redis` (macOS), or set REDIS_URL to an existing Redis',
+    ]);
+    expect(result.stdout).toBe('');
   });
 });

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser } from 'playwright-core';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config.js';
 import { closeAll } from '../../src/shared/close-all.js';
@@ -62,23 +61,6 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (Object.entries(labels).every(([key, value]) => found[key] === value)) total = (total ?? 0) + Number(match[3]);
   }
   return total;
-}
-
-/** Debian's chromium, headless; never a downloaded browser build. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
 }
 
 /** Listens on a free loopback port and returns the base URL. */

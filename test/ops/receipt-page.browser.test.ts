@@ -2,7 +2,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, submit, testConfig, TOKENS, type TestApi } from '../helpers/harness.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
-import { launchChromium, listenLocally, startObservedWorker } from './ops-harness.js';
+import { launchChromium, skipWithoutChromium } from './chromium.js';
+import { listenLocally, startObservedWorker } from './ops-harness.js';
 
 const token = TOKENS.acme;
 let redis: RedisServer;
@@ -12,12 +13,13 @@ let browser: Browser;
 let base: string;
 
 beforeAll(async () => {
+  // Launched first: under CI without a browser, fail before starting anything else.
+  browser = await launchChromium();
   redis = await startRedisServer();
   const config = testConfig(redis.url, { API_KEYS: `acme:${token}` });
   api = await startApi(config);
   worker = await startObservedWorker(config);
   base = await listenLocally(api.app);
-  browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
@@ -35,7 +37,8 @@ async function shown(page: Page) {
   };
 }
 
-describe('the receipt page at /ui/receipts/{key}', () => {
+// Every test here opens a page: without a browser the whole file is skipped (hooks included).
+describe.skipIf(skipWithoutChromium())('the receipt page at /ui/receipts/{key}', () => {
   it('moves its progress bar while a sleep job runs, then shows the result', async () => {
     const key = 'watch-me/run?';
     const accepted = await submit(api, { key, token, body: { type: 'sleep', payload: { ms: 3000, result: { frames: 24 } } } });
