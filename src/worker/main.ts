@@ -6,18 +6,17 @@ import { closeRedis, connectRedis, patientRedisOptions } from '../shared/redis.j
 import { checkRedisPolicy } from '../shared/redis-policy.js';
 import { exitOnSignals } from '../shared/signals.js';
 import { defaultJobTypes } from './handlers/index.js';
-import { buildMetricsServer } from './metrics-server.js';
+import { serveWorkerMetrics } from './metrics-server.js';
 import { registerWorkerMetrics } from './metrics/worker-metrics.js';
 import { createWorker } from './worker.js';
 
 const config = loadConfigOrExit(process.env, 'job-intake worker');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'job-intake-worker' });
 
-// Listen before taking any job: a METRICS_PORT already in use stops the process
-// here, not with a job half done.
+// Only with METRICS_PORT set, and never fatal: a second worker on this host
+// finding the port taken logs a warning and runs jobs all the same.
 const registry = createMetricsRegistry({ processMetrics: true });
-const metricsServer = await buildMetricsServer({ registry, logger });
-await metricsServer.listen({ port: config.METRICS_PORT, host: config.HOST });
+const metricsServer = await serveWorkerMetrics({ registry, logger, port: config.METRICS_PORT, host: config.HOST });
 
 const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'job-intake:worker');
 // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
