@@ -1,6 +1,6 @@
 import { loadConfigOrExit } from '../config.js';
 import { createLogger } from '../shared/logger.js';
-import { closeAll } from '../shared/close-all.js';
+import { closeAll, closeAllDeadlineMs, DEFAULT_STEP_TIMEOUT_MS, type CloseStep } from '../shared/close-all.js';
 import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
 import { closeRedis, connectRedis, patientRedisOptions } from '../shared/redis.js';
 import { checkRedisPolicy } from '../shared/redis-policy.js';
@@ -35,15 +35,16 @@ void worker.waitUntilReady().then(async () => {
 });
 logger.info({ concurrency: config.WORKER_CONCURRENCY, types: [...defaultJobTypes.keys()] }, 'worker started');
 
+// Metrics stay up while active jobs finish, so the last runs are still scraped.
+const shutdownSteps: CloseStep[] = [
+  // The worker waits up to SHUTDOWN_GRACE_MS for active jobs on purpose, then lets go of them.
+  ['worker', () => worker.close(), { timeoutMs: config.SHUTDOWN_GRACE_MS + DEFAULT_STEP_TIMEOUT_MS }],
+  ['metrics server', () => metricsServer.close()],
+  ['redis', () => closeRedis(connection)],
+];
 exitOnSignals({
   logger,
   graceMs: config.SHUTDOWN_GRACE_MS,
-  // Metrics stay up while active jobs finish, so the last runs are still scraped.
-  shutdown: async () => {
-    await closeAll([
-      ['worker', () => worker.close()],
-      ['metrics server', () => metricsServer.close()],
-      ['redis', () => closeRedis(connection)],
-    ]);
-  },
+  deadlineMs: closeAllDeadlineMs(shutdownSteps),
+  shutdown: () => closeAll(shutdownSteps),
 });
