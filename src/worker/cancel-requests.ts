@@ -1,9 +1,15 @@
-import { duplicateRedis, type RedisClient } from '../shared/redis.js';
+import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { duplicateRedis, type RedisClient } from '../shared/redis.js';
 import { cancelChannel } from '../shared/cancellation.js';
 
 const REMEMBER_MS = 60_000;
 const MAX_REMEMBERED = 10_000;
+/** The field the API's cancel script sets on the job hash (cancel-job-script.ts). */
+const CANCEL_FLAG = 'cx';
+
+/** The job hash's key, where the cancel flag lives. */
+const hashKeyOf = (job: Job) => `${job.queueQualifiedName}:${job.id}`;
 
 /**
  * Hears the API's cancel broadcasts. A job this worker runs has its handler's
@@ -33,11 +39,17 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
     attach(runner: { cancel(jobId: string): boolean }) {
       cancelRunning = (jobId) => runner.cancel(jobId);
     },
-    /** True (once) when a cancel for this job arrived before its run began. */
-    arrivedEarly(jobId: string): boolean {
-      const until = remembered.get(jobId);
-      remembered.delete(jobId);
-      return until !== undefined && until > Date.now();
+    /**
+     * True when the job was canceled before this run began: a broadcast heard
+     * early, or the flag on its hash. The flag is read before every run, not
+     * only reruns: a canceled job can come back through a retry from the
+     * dashboard or any BullMQ client.
+     */
+    async canceledBeforeStart(job: Job): Promise<boolean> {
+      const until = remembered.get(job.id ?? '');
+      remembered.delete(job.id ?? '');
+      if (until !== undefined && until > Date.now()) return true;
+      return (await deps.connection.hexists(hashKeyOf(job), CANCEL_FLAG)) === 1;
     },
     close: async () => {
       subscriber.disconnect();

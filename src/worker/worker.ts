@@ -41,10 +41,7 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
     registry: deps.registry,
     limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES },
     logger,
-    // A rerun after a crash may have missed the broadcast: ask the job hash (reruns are rare).
-    canceledBeforeStart: async (job) =>
-      cancels.arrivedEarly(job.id ?? '') ||
-      (job.attemptsStarted > 1 && (await deps.connection.hexists(job.queueQualifiedName + ':' + job.id, 'cx')) === 1),
+    canceledBeforeStart: (job) => cancels.canceledBeforeStart(job),
   });
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
   cancels.attach(runner);
