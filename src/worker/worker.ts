@@ -36,7 +36,13 @@ export type WorkerConfig = Pick<
  */
 export function createWorker(deps: { config: WorkerConfig; connection: RedisClient; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
-  const cancels = listenForCancels({ connection: deps.connection, prefix: config.QUEUE_PREFIX, logger });
+  const cancels = listenForCancels({
+    connection: deps.connection,
+    prefix: config.QUEUE_PREFIX,
+    // BullMQ renews a running job's lock every half lock duration: the same pace for its cancel flag.
+    recheckMs: config.LOCK_DURATION_MS / 2,
+    logger,
+  });
   const runner = createJobRunner({
     registry: deps.registry,
     limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES },
