@@ -46,7 +46,11 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
   /** Stops every running job whose flag is set; one pipeline per queue (a queue lives in one cluster slot). */
   async function recheckRunning(): Promise<void> {
     const byQueue = new Map<string, Job[]>();
-    for (const job of runner.runningJobs()) byQueue.set(job.queueQualifiedName, [...(byQueue.get(job.queueQualifiedName) ?? []), job]);
+    for (const job of runner.runningJobs()) {
+      const queued = byQueue.get(job.queueQualifiedName);
+      if (queued === undefined) byQueue.set(job.queueQualifiedName, [job]);
+      else queued.push(job);
+    }
     for (const jobs of byQueue.values()) {
       const pipeline = deps.connection.pipeline();
       for (const job of jobs) pipeline.hexists(hashKeyOf(job), CANCEL_FLAG);
