@@ -40,8 +40,15 @@ const envSchema = z.object({
   MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).max(1_000_000_000).default(1_000_000),
   TENANT_JOBS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Where each worker serves /metrics and /healthz (the API serves them on PORT). */
-  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /**
+   * Where a worker serves /metrics and /healthz (the API serves them on PORT).
+   * Unset (or empty) by default: no metrics server, so any number of workers
+   * start on one host; 0 takes a free port (logged).
+   */
+  METRICS_PORT: z.preprocess(
+    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+    z.coerce.number().int().min(0).max(65535).optional(),
+  ),
   /** Opens the queue dashboard at /admin/queues; unset (or empty) keeps it off. */
   ADMIN_TOKEN: z.preprocess(
     (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),

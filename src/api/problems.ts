@@ -31,7 +31,8 @@ export const problemCatalogue = {
   forbidden: {
     status: 403,
     title: 'Forbidden',
-    description: 'The dashboard does not offer this action: it would bypass the intake (adding or editing jobs) or erase every idempotency record (obliterate).',
+    description:
+      'The dashboard does not offer this action: it would bypass the intake (adding a job, editing its data, delay or priority, retrying a canceled job, or retrying every failed job at once, canceled ones included) or erase idempotency records (obliterate, empty).',
   },
   'not-found': {
     status: 404,

@@ -1,16 +1,33 @@
-const STEP_TIMEOUT_MS = 5000;
+/** What a close step gets unless it says otherwise: closing during a Redis outage must not hang. */
+export const DEFAULT_STEP_TIMEOUT_MS = 5000;
+
+/**
+ * One close step: a name for the report, the close itself, and how long it may
+ * take. A step that waits on purpose (a worker letting its jobs finish for
+ * SHUTDOWN_GRACE_MS) sets its own timeout; others get DEFAULT_STEP_TIMEOUT_MS.
+ */
+export type CloseStep = readonly [name: string, close: () => Promise<unknown>, options?: { readonly timeoutMs: number }];
+
+const timeoutOf = (step: CloseStep) => step[2]?.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS;
+
+/** The longest closeAll(steps) can take: every step timing out, one after another. */
+export function closeAllDeadlineMs(steps: readonly CloseStep[]): number {
+  return steps.reduce((total, step) => total + timeoutOf(step), 0);
+}
 
 /**
  * Runs close steps in order (a worker before the connection it uses), every step
- * even when an earlier one fails or hangs (each gets STEP_TIMEOUT_MS: closing
- * during a Redis outage must not hang), and reports all failures at the end.
+ * even when an earlier one fails or hangs (each within its own timeout), and
+ * reports all failures at the end.
  */
-export async function closeAll(steps: ReadonlyArray<readonly [name: string, close: () => Promise<unknown>]>): Promise<void> {
+export async function closeAll(steps: readonly CloseStep[]): Promise<void> {
   const failures: Error[] = [];
-  for (const [name, close] of steps) {
+  for (const step of steps) {
+    const [name, close] = step;
+    const timeoutMs = timeoutOf(step);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${STEP_TIMEOUT_MS} ms`)), STEP_TIMEOUT_MS);
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       await Promise.race([close(), timeout]);

@@ -52,6 +52,11 @@ export class JobRunContext implements JobContext {
     return this.#controller.signal;
   }
 
+  /** The BullMQ job of this run, for the worker's own bookkeeping (handlers are typed to JobContext). */
+  get job(): Job {
+    return this.#job;
+  }
+
   /** Bound, so a handler may pass `ctx.progress` around. */
   readonly progress = (percent: number): Promise<void> => this.#job.updateProgress(percent);
 

@@ -110,6 +110,8 @@ export function createJobRunner(deps: {
       running?.stop(CANCELED_REASON);
       return running !== undefined;
     },
+    /** The jobs this process runs now (the cancel listener re-checks their cancel flags). */
+    runningJobs: (): Job[] => [...runningByJobId.values()].map((context) => context.job),
   };
 }
 

@@ -3,6 +3,7 @@ import type { RedisClient } from '../shared/redis.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { CANCELED_REASON } from '../shared/cancellation.js';
+import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../shared/close-all.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import { JOBS_QUEUE, retention } from '../shared/queue-names.js';
 import { allShardIndexes, shardPrefix } from '../shared/shards.js';
@@ -35,15 +36,18 @@ export type WorkerConfig = Pick<
  */
 export function createWorker(deps: { config: WorkerConfig; connection: RedisClient; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
-  const cancels = listenForCancels({ connection: deps.connection, prefix: config.QUEUE_PREFIX, logger });
+  const cancels = listenForCancels({
+    connection: deps.connection,
+    prefix: config.QUEUE_PREFIX,
+    // BullMQ renews a running job's lock every half lock duration: the same pace for its cancel flag.
+    recheckMs: config.LOCK_DURATION_MS / 2,
+    logger,
+  });
   const runner = createJobRunner({
     registry: deps.registry,
     limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES },
     logger,
-    // A rerun after a crash may have missed the broadcast: ask the job hash (reruns are rare).
-    canceledBeforeStart: async (job) =>
-      cancels.arrivedEarly(job.id ?? '') ||
-      (job.attemptsStarted > 1 && (await deps.connection.hexists(job.queueQualifiedName + ':' + job.id, 'cx')) === 1),
+    canceledBeforeStart: (job) => cancels.canceledBeforeStart(job),
   });
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
   cancels.attach(runner);
@@ -57,7 +61,9 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
     /**
      * Stops taking jobs and lets active ones finish, results stored, for up to
      * SHUTDOWN_GRACE_MS. Past that it lets go of them: their locks lapse and
-     * another worker takes them over (no attempt is spent). Safe to call twice.
+     * another worker takes them over (no attempt is spent). Every shard and the
+     * cancel listener are closed even when one fails; the failures are reported
+     * together. Safe to call twice.
      */
     close(): Promise<void> {
       closing ??= (async () => {
@@ -65,9 +71,17 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
         const graceOver = new Promise<'grace-over'>((resolve) => {
           timer = setTimeout(() => resolve('grace-over'), config.SHUTDOWN_GRACE_MS);
         });
-        await Promise.all(shards.map((shard) => shard.close(graceOver)));
+        const shardsClosed = await Promise.allSettled(shards.map((shard) => shard.close(graceOver)));
         clearTimeout(timer);
-        await cancels.close();
+        const failures = shardsClosed.flatMap((outcome, index) =>
+          outcome.status === 'rejected' ? [new Error(`closing shard ${shardIndexes[index]} failed`, { cause: outcome.reason })] : [],
+        );
+        try {
+          await cancels.close();
+        } catch (err) {
+          failures.push(new Error('closing the cancel listener failed', { cause: err }));
+        }
+        if (failures.length > 0) throw new AggregateError(failures, `${failures.length} part(s) of the worker failed to close`);
       })();
       return closing;
     },
@@ -116,15 +130,28 @@ function consumeShard(deps: {
     /**
      * BullMQ's close() is memoised, so a waiting close() could not be turned
      * into close(true) when the grace runs out: pause() does the waiting instead.
+     * Every step runs even when an earlier one fails (closeAll reports them all).
      */
     async close(graceOver: Promise<'grace-over'>) {
-      const outcome = await Promise.race([worker.pause().then(() => 'drained' as const), graceOver]);
-      if (outcome === 'grace-over') {
-        logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
-      }
-      await worker.close(outcome === 'grace-over');
-      await sweeper.stop();
-      await retentionQueue.close();
+      let drained = false;
+      await closeAll([
+        [
+          'active jobs',
+          async () => {
+            const outcome = await Promise.race([worker.pause().then(() => 'drained' as const), graceOver]);
+            drained = outcome === 'drained';
+            if (!drained) {
+              logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
+            }
+          },
+          // graceOver ends this step at SHUTDOWN_GRACE_MS; its timeout is only a backstop past that.
+          { timeoutMs: config.SHUTDOWN_GRACE_MS + DEFAULT_STEP_TIMEOUT_MS },
+        ],
+        // Not drained (grace over, or pause failed): force, so close() does not wait on the jobs again.
+        ['bullmq worker', () => worker.close(!drained)],
+        ['retention sweeper', () => sweeper.stop()],
+        ['retention queue', () => retentionQueue.close()],
+      ]);
     },
   };
 }

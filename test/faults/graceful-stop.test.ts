@@ -26,6 +26,19 @@ describe('SIGTERM to a worker', () => {
     // Lines are written in batches: the last ones must still be out after the exit.
     expect(worker.logs.at(-1)).toMatchObject({ msg: 'shut down cleanly' });
   });
+
+  it('lets a job longer than 5 s finish within its grace period, stores its result, and exits 0', async () => {
+    const api = await deployment.start('web');
+    const worker = await deployment.start('worker', { LOG_LEVEL: 'debug', SHUTDOWN_GRACE_MS: '20000' });
+    await submitTo(api, 'eight-seconds', { type: 'sleep', payload: { ms: 8000, result: 'all of it' } });
+    await worker.waitForLog((e) => e.msg === 'job started' && e.jobId === 'default~eight-seconds');
+
+    worker.kill('SIGTERM');
+
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    expect(JSON.parse((await receiptFrom(api, 'eight-seconds')).body)).toMatchObject({ status: 'succeeded', attempts: 1, result: 'all of it' });
+    expect(worker.logs.at(-1)).toMatchObject({ msg: 'shut down cleanly' });
+  });
 });
 
 describe('SIGTERM to an API process', () => {

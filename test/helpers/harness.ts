@@ -6,7 +6,7 @@ import { buildApp } from '../../src/api/app.js';
 import type { ReplayCacheOptions } from '../../src/api/idempotency/replay-cache.js';
 import { openApiServices } from '../../src/api/services.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { closeAll } from '../../src/shared/close-all.js';
+import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../../src/shared/close-all.js';
 import { JOBS_QUEUE } from '../../src/shared/queue-names.js';
 import { closeRedis, connectRedis, patientRedisOptions } from '../../src/shared/redis.js';
 import { allShardIndexes, shardIndex, shardPrefix } from '../../src/shared/shards.js';
@@ -74,7 +74,12 @@ export async function startWorker(config: Config, options: { registry?: JobTypeR
   await worker.waitUntilReady();
   return {
     ...worker,
-    close: () => closeAll([['worker', () => worker.close()], ['redis', () => closeRedis(connection)]]),
+    // As worker/main.ts does: the worker's step may take the grace period plus a margin.
+    close: () =>
+      closeAll([
+        ['worker', () => worker.close(), { timeoutMs: config.SHUTDOWN_GRACE_MS + DEFAULT_STEP_TIMEOUT_MS }],
+        ['redis', () => closeRedis(connection)],
+      ]),
   };
 }
 

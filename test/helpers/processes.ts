@@ -45,8 +45,8 @@ export async function startService(kind: 'web' | 'worker', env: Record<string, s
   const [command, ...args] = procfileCommand(kind);
   const child = spawn(command!, args, {
     cwd: projectRoot,
-    // METRICS_PORT 0: several workers run side by side, each metrics server on a port of its own.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: port, METRICS_PORT: '0', ...env },
+    // No METRICS_PORT unless a test sets one: workers start as a process manager starts them.
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: port, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogEntry[] = [];

@@ -2,11 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 
 describe('the operations settings', () => {
-  it('serve worker metrics on 9464 and keep the dashboard off by default', () => {
+  it('serve no worker metrics and keep the dashboard off by default', () => {
     const config = loadConfig({ REDIS_URL: 'redis://redis.internal:6380' });
 
-    expect(config.METRICS_PORT).toBe(9464);
+    expect(config.METRICS_PORT).toBeUndefined();
     expect(config.ADMIN_TOKEN).toBeUndefined();
+  });
+
+  it('take METRICS_PORT as a port, 0 as "any free port", and an empty one as unset', () => {
+    const metricsPort = (value: string) => loadConfig({ REDIS_URL: 'redis://redis.internal:6380', METRICS_PORT: value }).METRICS_PORT;
+
+    expect(metricsPort('9464')).toBe(9464);
+    expect(metricsPort('0')).toBe(0);
+    expect(metricsPort('')).toBeUndefined();
+    expect(metricsPort('  ')).toBeUndefined();
   });
 
   it('treat an empty ADMIN_TOKEN (as docker-compose passes it) as unset', () => {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../../src/config.js';
-import { closeAll } from '../../src/shared/close-all.js';
+import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../../src/shared/close-all.js';
 import { createMetricsRegistry } from '../../src/shared/metrics/metrics-registry.js';
 import { closeRedis, connectRedis, patientRedisOptions } from '../../src/shared/redis.js';
 import { demoJobTypes } from '../../src/jobs/demo/index.js';
@@ -32,7 +32,7 @@ export async function startObservedWorker(config: Config, options: { logger?: Lo
     server,
     close: () =>
       closeAll([
-        ['worker', () => worker.close()],
+        ['worker', () => worker.close(), { timeoutMs: config.SHUTDOWN_GRACE_MS + DEFAULT_STEP_TIMEOUT_MS }],
         ['metrics server', () => server.close()],
         ['redis', () => closeRedis(connection)],
       ]),

@@ -8,22 +8,10 @@ import { ProblemError } from '../errors.js';
 import { sendProblem } from '../problem-handler.js';
 import { ADMIN_COOKIE, createAdminSession } from './admin-session.js';
 import { loginPage } from './login-page.js';
+import { dashboardRefusal } from './refused-actions.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 const SESSION_SECONDS = 8 * 3600;
-
-/**
- * bull-board actions the dashboard refuses, by route pattern. Adding a job or
- * editing its data behind the intake's back would leave a job whose stored
- * fingerprint (or lack of one) no longer matches its payload, so a retried key
- * could be replayed onto a different request; obliterate erases every job and
- * so every idempotency record at once. Retry, promote, remove and clean stay.
- */
-const REFUSED_ACTIONS = new Set([
-  `POST ${DASHBOARD_PATH}/api/queues/:queueName/add`,
-  `PATCH ${DASHBOARD_PATH}/api/queues/:queueName/:jobId/update-data`,
-  `PUT ${DASHBOARD_PATH}/api/queues/:queueName/obliterate`,
-]);
 
 function sendHtml(reply: FastifyReply, status: number, html: string) {
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
@@ -70,23 +58,29 @@ export const queueDashboard: FastifyPluginAsync<{ queues: readonly Queue[]; admi
   });
 
   await app.register(async (board) => {
+    // Every shard's queue is named `jobs`; bull-board tells them apart by a display prefix.
+    const adapters = options.queues.map((queue, index) =>
+      new BullMQAdapter(queue, options.queues.length > 1 ? { prefix: `shard-${index}-` } : {}),
+    );
+    const refusal = dashboardRefusal({
+      basePath: DASHBOARD_PATH,
+      queues: new Map(adapters.map((adapter, index) => [adapter.getName(), options.queues[index]!])),
+    });
     board.addHook('onRequest', async (request, reply) => {
       if (!session.isAdmin(request)) {
         if (prefersHtml(request)) return sendHtml(reply, 401, loginPage({ failed: false }));
         const detail = 'The dashboard needs the admin token (Bearer ADMIN_TOKEN, or sign in at /admin/login).';
         return sendProblem(new ProblemError('unauthorized', detail), request, reply);
       }
-      if (REFUSED_ACTIONS.has(`${request.method} ${request.routeOptions.url}`)) {
-        request.log.warn({ action: request.routeOptions.url }, 'dashboard action refused');
-        return sendProblem(new ProblemError('forbidden', 'The dashboard does not offer this action.'), request, reply);
+      const refused = await refusal(request);
+      if (refused !== undefined) {
+        request.log.warn({ action: `${request.method} ${request.routeOptions.url}` }, 'dashboard action refused');
+        return sendProblem(new ProblemError('forbidden', refused), request, reply);
       }
     });
     const serverAdapter = new FastifyAdapter().setBasePath(DASHBOARD_PATH);
     createBullBoard({
-      // Every shard's queue is named `jobs`; bull-board tells them apart by a display prefix.
-      queues: options.queues.map((queue, index) =>
-        new BullMQAdapter(queue, options.queues.length > 1 ? { prefix: `shard-${index}-` } : {}),
-      ),
+      queues: adapters,
       serverAdapter,
       options: { uiConfig: { boardTitle: 'job-intake' } },
     });
