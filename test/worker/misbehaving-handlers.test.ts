@@ -24,6 +24,13 @@ const misbehaving = [
   }),
   defineJobType({ type: 'returns-huge', description: '', payloadSchema: empty, run: async () => 'x'.repeat(10_000) }),
   defineJobType({
+    type: 'returns-wrong-shape',
+    description: '',
+    payloadSchema: empty,
+    resultSchema: z.strictObject({ total: z.number() }),
+    run: async () => JSON.parse('{"total":"many"}') as { total: number }, // a bug the type system cannot see
+  }),
+  defineJobType({
     type: 'ignores-signal',
     description: '',
     payloadSchema: empty,
@@ -67,6 +74,7 @@ describe('handlers that misbehave fail their job with a clear error, and the wor
     ['returns-bigint', /^handler returned a result that is not JSON: .*BigInt/],
     ['returns-cycle', /^handler returned a result that is not JSON: .*circular/i],
     ['returns-huge', /^handler returned 10002 bytes of result; MAX_RESULT_BYTES is 1024$/],
+    ['returns-wrong-shape', /^handler returned a result that does not match its resultSchema: .*total/s],
     ['ignores-signal', /^job timed out after 300 ms$/],
     ['honours-signal', /^job timed out after 400 ms$/],
   ])('%s', async (type, message) => {

@@ -36,7 +36,7 @@ describe('closing a worker', () => {
     );
 
     expect(closed).toBeInstanceOf(AggregateError);
-    expect((closed as AggregateError).errors.map((err: Error) => err.message)).toEqual(['closing shard 0 failed']);
+    expect((closed as AggregateError).errors.map((err: Error) => err.message)).toEqual(['closing queue "default" of shard 0 failed']);
     // Only the connection the test passed in is left: both BullMQ workers' blocking
     // connections, and the cancel subscriber, are gone.
     expect(await connectedClients()).toEqual(['test:worker']);
