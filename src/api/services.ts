@@ -1,4 +1,5 @@
 import type { QueueEvents } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { closeAll } from '../shared/close-all.js';
@@ -111,6 +112,14 @@ export function openApiServices(
     idempotencyTtlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000,
     ...options.replayCache,
   });
+  // A Redis that comes back may have come back empty (restarted without
+  // persistence, or a replica promoted before it had every job): what the cache
+  // remembers is then not what Redis holds. Forget it whenever a connection that
+  // answers submissions drops or comes back (for a cluster, whenever a node does).
+  for (const client of [connection, intakeConnection]) {
+    const events = client instanceof Cluster ? ['close', 'ready', '-node', '+node'] : ['close', 'ready'];
+    for (const event of events) client.on(event, () => replays.clear());
+  }
   return {
     shards,
     connection,
