@@ -45,17 +45,29 @@ export interface RedisGuard {
 export function createRedisGuard(deps: {
   client: Redis | Cluster;
   timeoutMs: number;
-  /** Extra readiness condition, e.g. "the queue has finished its start-up". */
-  ready?: () => boolean;
+  /**
+   * Resolves once what requests need besides the connection has started (the
+   * queues). A request that finds the connection ready before that waits for it
+   * within its deadline, instead of being refused at once during start-up.
+   */
+  starting?: Promise<unknown>;
 }): RedisGuard {
-  const isReady = () => deps.client.status === 'ready' && (deps.ready?.() ?? true);
+  let started = deps.starting === undefined;
+  deps.starting?.then(
+    () => {
+      started = true;
+    },
+    () => {}, // services.ts logs it; requests then get a 503 from run()
+  );
+  const isReady = () => deps.client.status === 'ready' && started;
   const guard: RedisGuard = {
     isReady,
     async ping() {
       await guard.run(() => deps.client.ping());
     },
     async run(operation) {
-      if (!isReady()) throw redisUnavailable(new RedisNotReadyError(`redis connection is ${deps.client.status}`));
+      // Not connected (Redis down, or not up yet at start): a 503 at once, not after the deadline.
+      if (deps.client.status !== 'ready') throw redisUnavailable(new RedisNotReadyError(`redis connection is ${deps.client.status}`));
       const abandoned = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
@@ -66,9 +78,10 @@ export function createRedisGuard(deps: {
         }, deps.timeoutMs);
       });
       try {
+        if (!started) await Promise.race([deps.starting, deadline]);
         return await Promise.race([operation(abandoned.signal), deadline]);
       } catch (err) {
-        throw isRedisOutage(err) ? redisUnavailable(err) : err;
+        throw isRedisOutage(err) || !started ? redisUnavailable(err) : err;
       } finally {
         clearTimeout(timer);
       }
