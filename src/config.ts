@@ -36,6 +36,8 @@ const envSchema = z.object({
   STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
   MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(800),
+  /** How long the API waits at start for Redis and its queues before it listens anyway (answering 503 until they are up). */
+  STARTUP_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(0),
   MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).max(1_000_000_000).default(1_000_000),
   TENANT_JOBS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000_000).default(0),

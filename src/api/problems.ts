@@ -82,7 +82,12 @@ export const problemCatalogue = {
   'redis-unavailable': {
     status: 503,
     title: 'Service unavailable',
-    description: 'The job store (Redis) cannot be reached right now. Nothing was changed; retry after `Retry-After` seconds with the same Idempotency-Key.',
+    description: 'The job store (Redis) cannot be reached right now; retry after `Retry-After` seconds (a submission with the same Idempotency-Key). A submission answered with this problem created no job.',
+  },
+  'outcome-unknown': {
+    status: 503,
+    title: 'Submission outcome unknown',
+    description: 'The enqueue was sent to the job store (Redis), which did not answer in time: the job may have been accepted. Retry after `Retry-After` seconds with the same Idempotency-Key and body: you get the 202 of the job (replayed) if it was created, or it is created now.',
   },
   'shutting-down': {
     status: 503,
