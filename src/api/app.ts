@@ -19,6 +19,7 @@ import type { JobEndWaiter } from './job-end-waiter.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
 import { registerRequestMetrics } from './metrics/request-metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { registerJsonBodyParser } from './json-body/json-body-parser.js';
 import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
 import { isPublicRoute } from './public-routes.js';
 import { createReceiptReader } from './receipt-reader.js';
@@ -69,6 +70,7 @@ export async function buildApp(deps: AppDeps) {
 
   // JSON only: fastify would also take text/plain, which then fails as a 400.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemErrorHandler);
