@@ -19,8 +19,9 @@ import type { JobEndWaiter } from './job-end-waiter.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
 import { registerRequestMetrics } from './metrics/request-metrics.js';
 import { registerOpenApi } from './openapi.js';
+import { MAX_PATH_PARAM_LENGTH } from './idempotency/idempotency-key.js';
 import { registerJsonBodyParser } from './json-body/json-body-parser.js';
-import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
+import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './problem-handler.js';
 import { isPublicRoute } from './public-routes.js';
 import { createReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
@@ -66,6 +67,9 @@ export async function buildApp(deps: AppDeps) {
     // A request arriving while we shut down gets 503 (with Connection: close).
     return503OnClosing: true,
     clientErrorHandler,
+    // Fits every valid key's receipt path; the router's refusals leave as problem+json.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: fastify would also take text/plain, which then fails as a 400.

@@ -191,3 +191,22 @@ describe('POST /v1/jobs refuses bad requests with problem+json and creates nothi
     expect(res.json()).toMatchObject({ type: '/problems/idempotency-key-reused', status: 422 });
   });
 });
+
+describe('URLs the router refuses are answered with problem+json too', () => {
+  it.each([
+    ['a path that is not valid percent-encoding', 'GET', '/v1/receipts/%ZZ', 400, 'bad-request', /percent-encoded/],
+    ['a truncated percent-encoding', 'DELETE', '/v1/receipts/abc%E2%82', 400, 'bad-request', /percent-encoded/],
+    ['a path segment longer than any encoded key', 'GET', `/v1/receipts/${'k'.repeat(800)}`, 400, 'bad-request', /longer than 765 characters/],
+    ['a key of 256 to 765 characters', 'GET', `/v1/receipts/${'k'.repeat(300)}`, 400, 'invalid-idempotency-key', /1 to 255/],
+    ['a receipt page for a path segment longer than any encoded key', 'GET', `/ui/receipts/${'k'.repeat(800)}`, 400, 'bad-request', /longer than 765/],
+    ['a wait that is not percent-encoding', 'GET', '/v1/receipts/k1?wait=%ZZ', 400, 'validation-failed', /wait/],
+    ['a wait given twice', 'GET', '/v1/receipts/k1?wait=1&wait=2', 400, 'validation-failed', /wait/],
+  ])('answers %s with a problem', async (_name, method, url, status, type, detail) => {
+    const res = await api.app.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${token}` } });
+
+    expect(res.statusCode).toBe(status);
+    expect(res.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(res.headers['x-request-id']).toEqual(expect.any(String));
+    expect(res.json()).toMatchObject({ type: `/problems/${type}`, status, detail: expect.stringMatching(detail) });
+  });
+});
