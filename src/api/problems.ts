@@ -43,6 +43,11 @@ export const problemCatalogue = {
     title: 'Method not allowed',
     description: 'The resource exists but does not accept this method.',
   },
+  'request-timeout': {
+    status: 408,
+    title: 'Request timeout',
+    description: 'The request (headers and body) did not arrive whole within REQUEST_TIMEOUT_MS; the connection is closed. Nothing was changed.',
+  },
   'payload-too-large': {
     status: 413,
     title: 'Payload too large',
