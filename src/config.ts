@@ -43,6 +43,12 @@ const envSchema = z.object({
   STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),
   MAX_STALLED_COUNT: z.coerce.number().int().min(1).max(100).default(3),
   REDIS_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(800),
+  /** How long the API waits at start for Redis and its queues before it listens anyway (answering 503 until they are up). */
+  STARTUP_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
+  /** A request (headers and body) must arrive whole within this, or it is cut off with 408. */
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  // Idle sockets are closed after this; a long-poll is silent for up to 30 s, so it must wait longer.
+  CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(35_000, 'at least 35000: a long-poll is silent for up to 30 s').max(3_600_000).default(60_000),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(0),
   MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).max(1_000_000_000).default(1_000_000),
   TENANT_JOBS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000_000).default(0),

@@ -11,7 +11,7 @@ import { queueDashboard } from './admin/queue-dashboard.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
 import type { CancelJob } from './cancellation/cancel-job.js';
-import { clientErrorHandler } from './client-error.js';
+import { createConnectionLimits } from './connection-limits.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobShards } from './job-shards.js';
 import type { ReplayCache } from './idempotency/replay-cache.js';
@@ -19,7 +19,9 @@ import type { JobEndWaiter } from './job-end-waiter.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
 import { registerRequestMetrics } from './metrics/request-metrics.js';
 import { registerOpenApi } from './openapi.js';
-import { notFoundHandler, problemErrorHandler } from './problem-handler.js';
+import { MAX_PATH_PARAM_LENGTH } from './idempotency/idempotency-key.js';
+import { registerJsonBodyParser } from './json-body/json-body-parser.js';
+import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './problem-handler.js';
 import { isPublicRoute } from './public-routes.js';
 import { createReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
@@ -35,7 +37,14 @@ import { receiptPage } from './ui/receipt-page.js';
 export interface AppDeps {
   config: Pick<
     Config,
-    'API_KEYS' | 'MAX_BODY_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'QUEUE_PREFIX' | 'REDIS_TIMEOUT_MS' | 'ADMIN_TOKEN'
+    | 'API_KEYS'
+    | 'MAX_BODY_BYTES'
+    | 'RATE_LIMIT_PER_MINUTE'
+    | 'QUEUE_PREFIX'
+    | 'REDIS_TIMEOUT_MS'
+    | 'ADMIN_TOKEN'
+    | 'REQUEST_TIMEOUT_MS'
+    | 'CONNECTION_TIMEOUT_MS'
   >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
@@ -57,18 +66,22 @@ export interface AppDeps {
 
 /** Builds the HTTP API without listening: main.ts listens, tests use inject(). */
 export async function buildApp(deps: AppDeps) {
+  const isClosing = deps.isClosing ?? (() => false);
+  const connectionLimits = createConnectionLimits(deps.config, isClosing);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: deps.config.MAX_BODY_BYTES,
     ...requestIdOptions,
     logController: requestLogController(),
-    // A request arriving while we shut down gets 503 (with Connection: close).
-    return503OnClosing: true,
-    clientErrorHandler,
+    ...connectionLimits.serverOptions,
+    // Fits every valid key's receipt path; the router's refusals leave as problem+json.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: fastify would also take text/plain, which then fails as a 400.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemErrorHandler);
@@ -76,6 +89,7 @@ export async function buildApp(deps: AppDeps) {
   app.decorateRequest('problemSlug', null);
   app.decorateRequest('logFields', null);
   registerRequestId(app);
+  connectionLimits.register(app); // before auth: a closing process answers 503, not 401
   registerAuth(app, deps.config.API_KEYS, isPublicRoute);
   if (deps.config.RATE_LIMIT_PER_MINUTE > 0) {
     await registerRateLimit(app, {
@@ -93,7 +107,6 @@ export async function buildApp(deps: AppDeps) {
   registerRedisUpGauge(metrics, () => deps.redis.ping(), deps.config.REDIS_TIMEOUT_MS);
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
-  const isClosing = deps.isClosing ?? (() => false);
   const receipts = createReceiptReader({
     queuesFor: (jobId) => {
       const previous = deps.shards.previous(jobId);
@@ -101,12 +114,6 @@ export async function buildApp(deps: AppDeps) {
     },
     redis: deps.redis,
     jobEnds: deps.jobEnds,
-  });
-  // While closing, end each keep-alive connection after its answer: server.close()
-  // waits for every connection, and an idle keep-alive one would hold it for 72 s.
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (isClosing()) reply.header('connection', 'close');
-    done(null, payload);
   });
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);

@@ -32,10 +32,34 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * Redis cannot be reached or did not answer. Says nothing about what changed: a
+ * submission says more (see noJobCreated and outcomeUnknown).
+ */
 export function redisUnavailable(cause: unknown, retryAfterSeconds = 1): ProblemError {
+  return new ProblemError('redis-unavailable', 'The job store cannot be reached right now; retry after Retry-After seconds.', {
+    retryAfterSeconds,
+    cause,
+  });
+}
+
+/** A submission refused before its enqueue script was sent (or refused by Redis unrun): no job exists. */
+export function noJobCreated(cause: unknown): ProblemError {
   return new ProblemError(
     'redis-unavailable',
-    'The job store cannot be reached; nothing was changed. Retry with the same Idempotency-Key.',
-    { retryAfterSeconds, cause },
+    'The job store cannot be reached; no job was created. Retry with the same Idempotency-Key.',
+    { retryAfterSeconds: 1, cause },
+  );
+}
+
+/**
+ * A submission whose enqueue script was sent but not answered (deadline, lost
+ * connection): it may have run, and may run still. Only a retry can tell.
+ */
+export function outcomeUnknown(cause: unknown): ProblemError {
+  return new ProblemError(
+    'outcome-unknown',
+    'The job store did not answer in time; the job may have been accepted. Retry with the same Idempotency-Key and body: you get its 202 if it was created, or it is created now.',
+    { retryAfterSeconds: 1, cause },
   );
 }

@@ -11,6 +11,15 @@ const config = loadConfigOrExit(process.env, 'job-intake api');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'job-intake-api' });
 const services = openApiServices(config, logger);
 void services.started.then(() => checkRedisPolicy(services.connection, logger));
+// Take no traffic the queues cannot serve yet (on a cluster they take a moment
+// after the connection is up), but come up during a Redis outage all the same:
+// then requests get a fast 503 until Redis is back.
+let startupTimer: NodeJS.Timeout | undefined;
+await Promise.race([services.started, new Promise((resolve) => (startupTimer = setTimeout(resolve, config.STARTUP_TIMEOUT_MS)))]);
+clearTimeout(startupTimer);
+if (!services.appDeps.redis.isReady()) {
+  logger.warn({ timeoutMs: config.STARTUP_TIMEOUT_MS }, 'redis and the queues are not ready; listening anyway, answering 503 until they are');
+}
 
 let closing = false;
 const app = await buildApp({

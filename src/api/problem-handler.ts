@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ProblemError, redisUnavailable, type FieldProblem } from './errors.js';
 import { problemCatalogue, problemTypeUri, type ProblemSlug } from './problems.js';
+import { MAX_PATH_PARAM_LENGTH } from './idempotency/idempotency-key.js';
 import { isRedisOutage } from './redis-guard.js';
 
 declare module 'fastify' {
@@ -77,6 +78,23 @@ export function problemErrorHandler(err: FastifyError | Error, request: FastifyR
   // A 5xx also gets a line of its own, with the error.
   if (problem.status >= 500) request.log.error({ err: problem.slug === 'internal-error' ? err : problem }, problem.detail);
   return sendProblem(problem, request, reply);
+}
+
+/** What fastify's router says when it refuses a URL, put the way a client can act on it. */
+const FRAMEWORK_DETAILS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The URL path is not valid: each "%" must start a percent-encoded UTF-8 byte (%XX).',
+  FST_ERR_MAX_PARAM_LENGTH: `A path segment is longer than ${MAX_PATH_PARAM_LENGTH} characters; no key is that long (1 to 255 characters, percent-encoded).`,
+};
+
+/**
+ * fastify's `frameworkErrors`: the router's own refusals (a path that is not
+ * valid percent-encoding, a path segment over maxParamLength), which come
+ * before any route or hook, so the request id header is set here.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header('x-request-id', request.id);
+  const detail = FRAMEWORK_DETAILS[err.code];
+  return problemErrorHandler(detail === undefined ? err : new ProblemError('bad-request', detail, { cause: err }), request, reply);
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {

@@ -11,12 +11,12 @@ export const problemCatalogue = {
   'validation-failed': {
     status: 400,
     title: 'Request validation failed',
-    description: 'The body, a header or a parameter does not match the schema; `errors` lists each problem with its location.',
+    description: 'The body, a header or a parameter does not match the schema, or the body holds JSON that would not survive parsing intact (nested deeper than MAX_JSON_DEPTH, a number a 64-bit float cannot keep exactly, a member name given twice); `errors` lists each problem with its location.',
   },
   'malformed-json': {
     status: 400,
     title: 'Malformed JSON body',
-    description: 'The body is not valid JSON, or is empty where JSON was declared.',
+    description: 'The body is not valid JSON, is empty where JSON was declared, or has a `__proto__` key (or `constructor.prototype`).',
   },
   'bad-request': {
     status: 400,
@@ -43,6 +43,11 @@ export const problemCatalogue = {
     status: 405,
     title: 'Method not allowed',
     description: 'The resource exists but does not accept this method.',
+  },
+  'request-timeout': {
+    status: 408,
+    title: 'Request timeout',
+    description: 'The request (headers and body) did not arrive whole within REQUEST_TIMEOUT_MS; the connection is closed. Nothing was changed.',
   },
   'payload-too-large': {
     status: 413,
@@ -82,7 +87,12 @@ export const problemCatalogue = {
   'redis-unavailable': {
     status: 503,
     title: 'Service unavailable',
-    description: 'The job store (Redis) cannot be reached right now. Nothing was changed; retry after `Retry-After` seconds with the same Idempotency-Key.',
+    description: 'The job store (Redis) cannot be reached right now; retry after `Retry-After` seconds (a submission with the same Idempotency-Key). A submission answered with this problem created no job.',
+  },
+  'outcome-unknown': {
+    status: 503,
+    title: 'Submission outcome unknown',
+    description: 'The enqueue was sent to the job store (Redis), which did not answer in time: the job may have been accepted. Retry after `Retry-After` seconds with the same Idempotency-Key and body: you get the 202 of the job (replayed) if it was created, or it is created now.',
   },
   'shutting-down': {
     status: 503,

@@ -11,6 +11,7 @@ export function isRedisOutage(err: unknown): boolean {
   return (
     err.name === 'MaxRetriesPerRequestError' ||
     err.name === 'RedisDeadlineError' ||
+    err.name === 'RedisNotReadyError' ||
     /Connection is closed|enableOfflineQueue|Command timed out|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Stream isn't writeable/.test(err.message)
   );
 }
@@ -19,9 +20,18 @@ class RedisDeadlineError extends Error {
   override name = 'RedisDeadlineError';
 }
 
+/** A command refused before it was sent: the connection is not ready. */
+export class RedisNotReadyError extends Error {
+  override name = 'RedisNotReadyError';
+}
+
 export interface RedisGuard {
-  /** Runs a Redis operation, failing fast with a 503 ProblemError when Redis is out. */
-  run<T>(operation: () => Promise<T>): Promise<T>;
+  /**
+   * Runs a Redis operation, failing fast with a 503 ProblemError when Redis is out.
+   * `signal` aborts when the deadline passes: the caller has been answered, so
+   * the operation must not start anything new (a write nobody will report).
+   */
+  run<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T>;
   isReady(): boolean;
   /** PING within the deadline; throws the 503 ProblemError when Redis is out. */
   ping(): Promise<void>;
@@ -35,28 +45,43 @@ export interface RedisGuard {
 export function createRedisGuard(deps: {
   client: Redis | Cluster;
   timeoutMs: number;
-  /** Extra readiness condition, e.g. "the queue has finished its start-up". */
-  ready?: () => boolean;
+  /**
+   * Resolves once what requests need besides the connection has started (the
+   * queues). A request that finds the connection ready before that waits for it
+   * within its deadline, instead of being refused at once during start-up.
+   */
+  starting?: Promise<unknown>;
 }): RedisGuard {
-  const isReady = () => deps.client.status === 'ready' && (deps.ready?.() ?? true);
+  let started = deps.starting === undefined;
+  deps.starting?.then(
+    () => {
+      started = true;
+    },
+    () => {}, // services.ts logs it; requests then get a 503 from run()
+  );
+  const isReady = () => deps.client.status === 'ready' && started;
   const guard: RedisGuard = {
     isReady,
     async ping() {
       await guard.run(() => deps.client.ping());
     },
     async run(operation) {
-      if (!isReady()) throw redisUnavailable(new Error(`redis connection is ${deps.client.status}`));
+      // Not connected (Redis down, or not up yet at start): a 503 at once, not after the deadline.
+      if (deps.client.status !== 'ready') throw redisUnavailable(new RedisNotReadyError(`redis connection is ${deps.client.status}`));
+      const abandoned = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new RedisDeadlineError(`no answer from Redis within ${deps.timeoutMs} ms`)),
-          deps.timeoutMs,
-        );
+        timer = setTimeout(() => {
+          const err = new RedisDeadlineError(`no answer from Redis within ${deps.timeoutMs} ms`);
+          abandoned.abort(err);
+          reject(err);
+        }, deps.timeoutMs);
       });
       try {
-        return await Promise.race([operation(), deadline]);
+        if (!started) await Promise.race([deps.starting, deadline]);
+        return await Promise.race([operation(abandoned.signal), deadline]);
       } catch (err) {
-        throw isRedisOutage(err) ? redisUnavailable(err) : err;
+        throw isRedisOutage(err) || !started ? redisUnavailable(err) : err;
       } finally {
         clearTimeout(timer);
       }

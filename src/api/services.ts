@@ -1,4 +1,5 @@
 import type { QueueEvents } from 'bullmq';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { closeAll } from '../shared/close-all.js';
@@ -66,16 +67,16 @@ export function openApiServices(
     logger,
   });
 
-  // BullMQ's queues wait for Redis with no deadline of their own; until they have
-  // finished starting, requests get a fast 503 instead of joining that wait.
-  let queuesStarted = false;
-  const started = Promise.all(shards.all.map((shard) => shard.queue.waitUntilReady())).then(
-    () => {
-      queuesStarted = true;
-    },
+  // BullMQ's queues wait for Redis with no deadline of their own. A request never
+  // joins that wait for longer than its Redis deadline (redis-guard.ts), and
+  // main.ts listens once they have started (or after STARTUP_TIMEOUT_MS).
+  const queuesStarted = Promise.all(shards.all.map((shard) => shard.queue.waitUntilReady()));
+  /** Settles once the queues have started, or failed to (logged); never rejects. */
+  const started = queuesStarted.then(
+    () => {},
     (err: unknown) => logger.error({ err }, 'queues failed to start'),
   );
-  const redis = createRedisGuard({ client: connection, timeoutMs: config.REDIS_TIMEOUT_MS, ready: () => queuesStarted });
+  const redis = createRedisGuard({ client: connection, timeoutMs: config.REDIS_TIMEOUT_MS, starting: queuesStarted });
 
   /** One atomic add in the job's shard; while N changes, a key stored in the old layout replays from there. */
   async function enqueueOnce(request: EnqueueRequest) {
@@ -111,6 +112,14 @@ export function openApiServices(
     idempotencyTtlMs: config.IDEMPOTENCY_TTL_SECONDS * 1000,
     ...options.replayCache,
   });
+  // A Redis that comes back may have come back empty (restarted without
+  // persistence, or a replica promoted before it had every job): what the cache
+  // remembers is then not what Redis holds. Forget it whenever a connection that
+  // answers submissions drops or comes back (for a cluster, whenever a node does).
+  for (const client of [connection, intakeConnection]) {
+    const events = client instanceof Cluster ? ['close', 'ready', '-node', '+node'] : ['close', 'ready'];
+    for (const event of events) client.on(event, () => replays.clear());
+  }
   return {
     shards,
     connection,

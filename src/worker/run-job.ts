@@ -50,6 +50,22 @@ function checkedResult(stored: unknown, jobType: JobType): unknown {
 }
 
 /**
+ * The payload as its schema reads it, or an UnrecoverableError: no retry can fix
+ * a payload, not even one the validator itself chokes on (a stack overflow on a
+ * payload nested thousands deep that reached the queue by another way than the API).
+ */
+function parsePayload(jobType: JobType, data: unknown): unknown {
+  let parsed;
+  try {
+    parsed = jobType.payloadSchema.safeParse(data);
+  } catch (err) {
+    throw new UnrecoverableError(`invalid payload: it could not be validated (${asError(err).message})`);
+  }
+  if (!parsed.success) throw new UnrecoverableError(`invalid payload: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+/**
  * BullMQ's processor: finds the job's handler, validates the payload with the
  * same schema the API used, runs it under a time limit, and returns a result
  * that is known to be storable. `cancel(jobId)` stops a run this process holds.
@@ -74,8 +90,6 @@ export function createJobRunner(deps: {
     const fields = { jobId, tenant: tenantOfJobId(jobId), type: job.name, attempt: job.attemptsStarted };
     const jobType = deps.registry.get(job.name);
     if (jobType === undefined) throw new UnrecoverableError(`no handler for job type "${job.name}"`);
-    const parsed = jobType.payloadSchema.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`invalid payload: ${z.prettifyError(parsed.error)}`);
     // A stop (cancel or timeout) fires the handler's signal and ends the race
     // below, so a handler that ignores its signal is still cut off. Registered
     // before the early-cancel check, which may wait on Redis: a cancel that
@@ -85,12 +99,13 @@ export function createJobRunner(deps: {
     let timer: NodeJS.Timeout | undefined;
     const started = Date.now();
     try {
+      const payload = parsePayload(jobType, job.data);
       if (await deps.canceledBeforeStart?.(job)) context.stop(CANCELED_REASON);
       if (context.stopped !== undefined) throw context.stopped; // canceled before the handler began
       const timeoutMs = jobType.timeoutMs ?? deps.limits.timeoutMs;
       if (timeoutMs > 0) timer = setTimeout(() => context.stop(new DOMException(`job timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
       deps.logger.debug(fields, 'job started');
-      const run = jobType.run(parsed.data, context);
+      const run = jobType.run(payload, context);
       run.catch(() => {}); // its failure is reported through the race below
       const result = await Promise.race([run, context.whenStopped]);
       const stored = checkedResult(storableResult(result, deps.limits.maxResultBytes), jobType);

@@ -205,3 +205,47 @@ describe('the job-end reader behind long-polls', () => {
     }
   });
 });
+
+describe('a 255-character key that percent-encodes (up to 765 characters in the path)', () => {
+  const longKey = 'a/b%c?d#e&f+g~'.repeat(19).slice(0, 255);
+  const path = (prefix: string) => `${prefix}/${encodeURIComponent(longKey)}`;
+  const asAcme = { authorization: `Bearer ${acme}` };
+
+  it('is submitted, and its receipt URL answers with the receipt', async () => {
+    const submitted = await submit(api, { key: longKey, token: acme });
+    const res = await api.app.inject({ method: 'GET', url: submitted.headers.location as string, headers: asAcme });
+
+    expect(submitted.statusCode).toBe(202);
+    expect(submitted.headers.location).toBe(path('/v1/receipts'));
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ key: longKey, status: 'queued' });
+  });
+
+  it('is long-polled until its job ends', async () => {
+    await submit(api, { key: longKey, token: acme, body: { type: 'sleep', payload: { ms: 1, result: 'long' } } });
+    const worker = await startWorker(config);
+    try {
+      const res = await api.app.inject({ method: 'GET', url: `${path('/v1/receipts')}?wait=20`, headers: asAcme });
+
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ key: longKey, status: 'succeeded', result: 'long' });
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('is canceled through its receipt URL', async () => {
+    await submit(api, { key: longKey, token: acme });
+    const res = await api.app.inject({ method: 'DELETE', url: path('/v1/receipts'), headers: asAcme });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ key: longKey, status: 'canceled' });
+  });
+
+  it('has its receipt page served', async () => {
+    const res = await api.app.inject({ method: 'GET', url: path('/ui/receipts') });
+
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+  });
+});

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config.js';
+import { freePort } from '../../src/dev/free-port.js';
 import { openInspector, receipt, startApi, startWorker, submit, testConfig } from '../helpers/harness.js';
-import { useRedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, useRedisServer } from '../helpers/redis-server.js';
 
 const redis = useRedisServer();
-
 
 const sleepJob = { type: 'sleep', payload: { ms: 0, result: { a: 1, b: 2 } } };
 const sameJobReordered = { payload: { result: { b: 2, a: 1 }, ms: 0 }, type: 'sleep' };
@@ -110,6 +110,41 @@ describe('retries answered from the replay cache', () => {
     } finally {
       await worker.close();
       await close();
+    }
+  });
+});
+
+describe('the replay cache when Redis comes back without its data', () => {
+  it('forgets what it held, so a retry right after the reconnect creates the job again', async () => {
+    const port = await freePort();
+    let server = await startRedisServer({ port }); // no persistence: a restart empties it
+    const config = testConfig(server.url);
+    // A cache TTL far beyond this test: only forgetting on reconnect can stop the replay.
+    const api = await startApi(config, { replayCache: { ttlMs: 600_000 } });
+    const inspector = await openInspector(config);
+    try {
+      expect((await submit(api, { key: 'lost', body: sleepJob })).statusCode).toBe(202);
+
+      await server.stop();
+      server = await startRedisServer({ port });
+      await expect
+        .poll(async () => (await api.app.inject({ method: 'GET', url: '/readyz' })).statusCode, { timeout: 10_000, interval: 50 })
+        .toBe(200);
+
+      // Each connection reconnects on its own: a 503 while one still is creates nothing.
+      let retry: Awaited<ReturnType<typeof submit>> | undefined;
+      await expect
+        .poll(async () => (retry = await submit(api, { key: 'lost', body: sleepJob })).statusCode, { timeout: 10_000, interval: 50 })
+        .not.toBe(503);
+
+      expect(retry?.statusCode).toBe(202);
+      expect(retry?.headers['idempotent-replayed']).toBeUndefined();
+      expect(await inspector.queue.getJob('default~lost')).toBeDefined();
+      expect(await inspector.jobCount()).toBe(1);
+    } finally {
+      await api.close();
+      await inspector.close();
+      await server.stop();
     }
   });
 });

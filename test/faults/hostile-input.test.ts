@@ -120,6 +120,81 @@ describe('hostile input (property-based)', () => {
   });
 });
 
+/** A number's exact decimal value, as digits × 10^exponent in BigInt: no floating point on the way. */
+function sameDecimal(a: string, b: string): boolean {
+  const exact = (text: string) => {
+    const match = /^(-?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text);
+    if (match === null) return null; // Infinity, NaN
+    const fraction = match[3] ?? '';
+    return { digits: BigInt(`${match[1]}${match[2]}${fraction}`), exponent: Number(match[4] ?? 0) - fraction.length };
+  };
+  const x = exact(a);
+  const y = exact(b);
+  if (x === null || y === null) return false;
+  const base = Math.min(x.exponent, y.exponent);
+  return x.digits * 10n ** BigInt(x.exponent - base) === y.digits * 10n ** BigInt(y.exponent - base);
+}
+
+// Number text as a client may write it: up to 25 digits each side of the point, any exponent a double can reach and more.
+const numberTextArb = fc
+  .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 25n }), fc.option(fc.stringMatching(/^\d{1,25}$/)), fc.option(fc.integer({ min: -400, max: 400 })))
+  .map(([negative, whole, fraction, exponent]) => `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : `e${exponent}`}`);
+let numberKeys = 0;
+
+describe('JSON that parsing would change (property-based)', () => {
+  it('stores every accepted number exactly as written, and never replays a key for a different number', async () => {
+    await fc.assert(
+      fc.asyncProperty(numberTextArb, async (written) => {
+        const key = `n${(numberKeys += 1)}`;
+        const post = (number: string) =>
+          api.app.inject({
+            method: 'POST',
+            url: '/v1/jobs',
+            headers: { 'content-type': 'application/json', 'idempotency-key': key, authorization: `Bearer ${TOKENS.acme}` },
+            payload: `{"type":"sleep","payload":{"ms":0,"result":${number}}}`,
+          });
+        const first = await post(written);
+        // What JSON.parse makes of it, written back: the same double, and for an accepted number the same value.
+        const parsedBack = String(Number(written));
+        const second = await post(parsedBack);
+
+        if (first.statusCode === 202) {
+          expect(sameDecimal(written, parsedBack)).toBe(true);
+          expect(second.headers['idempotent-replayed']).toBe('true');
+        } else {
+          expectProblem(first);
+          expect(first.json().errors).toEqual([expect.objectContaining({ pointer: '/payload/result' })]);
+          expect(second.headers['idempotent-replayed']).toBeUndefined(); // the refused request reserved nothing
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('refuses a body nested deeper than MAX_JSON_DEPTH with a 400, and takes one within it, at any depth up to thousands', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1990 }), fc.boolean(), async (depth, asObjects) => {
+        const [open, close] = asObjects ? ['{"a":', '}'] : ['[', ']'];
+        const result = `${open.repeat(depth)}0${close.repeat(depth)}`;
+        const res = await api.app.inject({
+          method: 'POST',
+          url: '/v1/jobs',
+          headers: { 'content-type': 'application/json', 'idempotency-key': `d${depth}${asObjects}`, authorization: `Bearer ${TOKENS.acme}` },
+          payload: `{"type":"sleep","payload":{"ms":0,"result":${result}}}`,
+        });
+        if (res.statusCode === 413) return; // objects of that depth outgrow MAX_BODY_BYTES first
+        // The body is level 1, its payload level 2: the result has 62 levels to itself.
+        if (depth <= 62) expect(res.statusCode).toBe(202);
+        else {
+          expectProblem(res);
+          expect(res.json()).toMatchObject({ type: '/problems/validation-failed', detail: expect.stringMatching(/nested more than 64 levels/) });
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('malformed HTTP on a real socket', () => {
   async function rawRequest(port: number, request: string): Promise<string> {
     const { createConnection } = await import('node:net');

@@ -36,6 +36,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...REDIS, PORT: '8080', JOB_TIMEOUT_MS: '0' })).toMatchObject({ PORT: 8080, JOB_TIMEOUT_MS: 0 });
   });
 
+  it('times requests out after 30 s and silent connections after 60 s by default', () => {
+    expect(loadConfig(REDIS)).toMatchObject({ REQUEST_TIMEOUT_MS: 30_000, CONNECTION_TIMEOUT_MS: 60_000 });
+  });
+
+  it('refuses a CONNECTION_TIMEOUT_MS that would cut a 30-second long-poll', () => {
+    expect(() => loadConfig({ ...REDIS, CONNECTION_TIMEOUT_MS: '30000' })).toThrow(/CONNECTION_TIMEOUT_MS: at least 35000: a long-poll is silent for up to 30 s/);
+  });
+
   it('names every bad variable at once', () => {
     let error: unknown;
     try {

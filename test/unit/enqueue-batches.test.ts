@@ -100,4 +100,33 @@ describe('enqueue batches', () => {
     mode = 'ok';
     expect(await Promise.all(['x', 'y'].map((id) => batches.add(addCall(id), `q:${id}`, 'fp')))).toEqual([null, null]);
   });
+
+  it('leave out a job whose caller gave up before its call was sent, and tell that caller why', async () => {
+    const { calls, send } = recordingSender();
+    const batches = createEnqueueBatches(send);
+    const gaveUp = new AbortController();
+    const kept = batches.add(addCall('kept'), 'q:kept', 'fp');
+    const withdrawn = batches.add(addCall('gone'), 'q:gone', 'fp', { signal: gaveUp.signal });
+    gaveUp.abort(new Error('deadline passed'));
+
+    await expect(withdrawn).rejects.toThrow('deadline passed');
+    expect(await kept).toEqual([1, 'fp-of-q:kept', 'q:kept']);
+    expect(calls.map((call) => call.jobKeys)).toEqual([['q:kept']]);
+  });
+
+  it('tell each caller when its call is handed over, and not when sending it throws', async () => {
+    let throwing = true;
+    const batches = createEnqueueBatches((_script, keys, args) => {
+      if (throwing) throw new Error('thrown');
+      return Promise.resolve(keys.slice(args[0] as number).map(() => null));
+    });
+    const handedOver: string[] = [];
+    const add = (id: string) => batches.add(addCall(id), `q:${id}`, 'fp', { onHandedOver: () => handedOver.push(id) });
+
+    await Promise.allSettled([add('a'), add('b')]);
+    expect(handedOver).toEqual([]);
+    throwing = false;
+    await Promise.all([add('c'), add('d')]);
+    expect(handedOver).toEqual(['c', 'd']);
+  });
 });

@@ -87,3 +87,25 @@ describe('the job runner', () => {
     ]);
   });
 });
+
+describe('the job runner, given a payload its schema cannot validate', () => {
+  it('fails a payload nested too deep for the validator at once, with a message and a log line', async () => {
+    const lines: string[] = [];
+    const nested = defineJobType({ type: 'nested', description: '', payloadSchema: z.strictObject({ tree: z.json() }), run: async () => 'ran' });
+    const runner = createJobRunner({
+      registry: createRegistry([nested]),
+      limits: { timeoutMs: 0, maxResultBytes: 1024 },
+      logger: createLogger({ level: 'info', name: 'test' }, { write: (line: string) => void lines.push(line) }),
+    });
+    // Deeper than the API lets in (MAX_JSON_DEPTH), as a job added to the queue some other way could be.
+    let tree: unknown = 0;
+    for (let level = 0; level < 20_000; level += 1) tree = [tree];
+    const job = { id: 'default~deep', name: 'nested', data: { tree }, attemptsStarted: 1, updateProgress: async () => {} } as unknown as Job;
+
+    const failure = await runner.run(job).then(() => null, (err: unknown) => err);
+
+    expect(failure).toBeInstanceOf(UnrecoverableError); // no retry can fix it
+    expect((failure as Error).message).toMatch(/^invalid payload: it could not be validated \(Maximum call stack size exceeded\)/);
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual(['job attempt failed']);
+  });
+});

@@ -17,14 +17,30 @@ export type SendBatch = (script: RawScript, keys: string[], args: Array<string |
 export const MAX_BATCH_JOBS = 64;
 export const MAX_BATCH_BYTES = 256 * 1024;
 
+/** One caller's job in an open call. */
+interface QueuedJob {
+  readonly key: string;
+  readonly args: ReadonlyArray<string | Buffer>;
+  readonly fingerprint: string;
+  readonly handover: Handover;
+  readonly resolve: (reply: JobReply) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** What a caller learns about its job's call before the reply. */
+export interface Handover {
+  /** Aborted when the caller has given up (its deadline passed): its job is then left out of the call. */
+  readonly signal?: AbortSignal;
+  /** Called once the call holding the job is handed to ioredis: from then on the script may run, whatever the caller does. */
+  readonly onHandedOver?: () => void;
+}
+
 interface OpenBatch {
   readonly script: RawScript;
   readonly bullmqKeys: ReadonlyArray<string>;
   readonly argCount: number;
-  readonly jobKeys: string[];
-  readonly args: Array<string | Buffer>;
+  readonly jobs: QueuedJob[];
   bytes: number;
-  readonly waiters: Array<{ resolve: (reply: JobReply) => void; reject: (err: unknown) => void }>;
 }
 
 /**
@@ -37,23 +53,33 @@ interface OpenBatch {
  * request waits for nothing but the end of its own turn.
  *
  * A call that fails (Redis down or full, a script error) fails every job in it;
- * a job it added before the failure replays when its client retries.
+ * a job it added before the failure replays when its client retries. A job whose
+ * caller gave up before the call left is not sent at all: that caller has told
+ * its client that no job was created, and it must stay true.
  */
 export function createEnqueueBatches(send: SendBatch) {
   const open = new Map<string, OpenBatch>();
   let flushScheduled = false;
 
   const dispatch = (batch: OpenBatch) => {
-    const fail = (err: unknown) => batch.waiters.forEach((waiter) => waiter.reject(err));
+    const jobs = batch.jobs.filter((job) => {
+      if (job.handover.signal?.aborted !== true) return true;
+      job.reject(job.handover.signal.reason);
+      return false;
+    });
+    if (jobs.length === 0) return;
+    const fail = (err: unknown) => jobs.forEach((job) => job.reject(err));
+    let replies: Promise<JobReply[]>;
     try {
-      const keys = [...batch.bullmqKeys, ...batch.jobKeys];
-      send(batch.script, keys, [batch.bullmqKeys.length, batch.argCount, ...batch.args]).then(
-        (replies) => batch.waiters.forEach((waiter, i) => waiter.resolve(replies[i] ?? null)),
-        fail,
-      );
+      const keys = [...batch.bullmqKeys, ...jobs.map((job) => job.key)];
+      const args = jobs.flatMap((job) => [...job.args, job.fingerprint]);
+      replies = send(batch.script, keys, [batch.bullmqKeys.length, batch.argCount, ...args]);
     } catch (err) {
       fail(err); // thrown, not rejected: it would otherwise escape setImmediate and end the process
+      return;
     }
+    for (const job of jobs) job.handover.onHandedOver?.();
+    replies.then((answers) => jobs.forEach((job, i) => job.resolve(answers[i] ?? null)), fail);
   };
   const flushAll = () => {
     flushScheduled = false;
@@ -63,7 +89,7 @@ export function createEnqueueBatches(send: SendBatch) {
 
   return {
     /** Adds a job (BullMQ's call for it, its hash key, its fingerprint) to this turn's call. */
-    add(call: BullmqAddCall, jobKey: string, fingerprint: string): Promise<JobReply> {
+    add(call: BullmqAddCall, jobKey: string, fingerprint: string, handover: Handover = {}): Promise<JobReply> {
       let batch = open.get(call.script.name);
       if (batch !== undefined && (batch.argCount !== call.args.length || !sameKeys(batch.bullmqKeys, call.keys))) {
         // Never for one queue's jobs (BullMQ's add keys are the queue's); if it were, the
@@ -73,18 +99,15 @@ export function createEnqueueBatches(send: SendBatch) {
         batch = undefined;
       }
       if (batch === undefined) {
-        batch = { script: call.script, bullmqKeys: call.keys, argCount: call.args.length, jobKeys: [], args: [], bytes: 0, waiters: [] };
+        batch = { script: call.script, bullmqKeys: call.keys, argCount: call.args.length, jobs: [], bytes: 0 };
         open.set(call.script.name, batch);
       }
       const joined = batch;
-      joined.jobKeys.push(jobKey);
-      for (const arg of call.args) {
-        joined.args.push(arg);
-        joined.bytes += arg.length;
-      }
-      joined.args.push(fingerprint);
-      const reply = new Promise<JobReply>((resolve, reject) => joined.waiters.push({ resolve, reject }));
-      if (joined.jobKeys.length >= MAX_BATCH_JOBS || joined.bytes >= MAX_BATCH_BYTES) {
+      const reply = new Promise<JobReply>((resolve, reject) =>
+        joined.jobs.push({ key: jobKey, args: call.args, fingerprint, handover, resolve, reject }),
+      );
+      for (const arg of call.args) joined.bytes += arg.length;
+      if (joined.jobs.length >= MAX_BATCH_JOBS || joined.bytes >= MAX_BATCH_BYTES) {
         open.delete(call.script.name);
         dispatch(joined);
       } else if (!flushScheduled) {

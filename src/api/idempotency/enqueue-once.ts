@@ -2,7 +2,8 @@ import type { JobsOptions, Queue } from 'bullmq';
 import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
 import type { RedisClient } from '../../shared/redis.js';
 import { bullmqAddScripts, createBullmqAddCalls } from './bullmq-add-call.js';
-import { createEnqueueBatches, type JobReply } from './enqueue-batches.js';
+import { RedisNotReadyError } from '../redis-guard.js';
+import { createEnqueueBatches, type Handover, type JobReply } from './enqueue-batches.js';
 import { enqueueOnceScript } from './enqueue-once-script.js';
 
 /** What Redis holds for a key after the enqueue: always the first request's facts. */
@@ -24,6 +25,8 @@ export interface EnqueueRequest {
   readonly payload: unknown;
   readonly fingerprint: string;
   readonly options?: SubmissionOptions;
+  /** Lets the caller withdraw the job until its script call is sent, and learn when it was (enqueue-batches.ts). */
+  readonly handover?: Handover;
 }
 
 /** What a client may ask of a job's scheduling (part of the fingerprint). */
@@ -61,7 +64,12 @@ export function createEnqueueOnce(deps: {
   }
   const commands = deps.connection as unknown as Record<string, EnqueueCommand>;
   const addCalls = createBullmqAddCalls(deps.queue, deps.jobOptions);
-  const batches = createEnqueueBatches((script, keys, args) => commands[commandName(script)]!(keys.length, ...keys, ...args));
+  const batches = createEnqueueBatches((script, keys, args) => {
+    // Without a ready connection ioredis (no offline queue) refuses the call unsent;
+    // refuse it here, so it never counts as handed over (its callers know no job was made).
+    if (deps.connection.status !== 'ready') throw new RedisNotReadyError(`redis intake connection is ${deps.connection.status}`);
+    return commands[commandName(script)]!(keys.length, ...keys, ...args);
+  });
 
   return async function enqueueOnce(request: EnqueueRequest): Promise<EnqueueOutcome> {
     const { jobId } = request;
@@ -69,7 +77,7 @@ export function createEnqueueOnce(deps: {
     if (request.options?.delayMs) scheduling.delay = request.options.delayMs;
     if (request.options?.priority) scheduling.priority = request.options.priority;
     const add = addCalls.build({ jobId, type: request.type, payload: request.payload, scheduling });
-    const claim = await batches.add(add, deps.queue.toKey(jobId), request.fingerprint);
+    const claim = await batches.add(add, deps.queue.toKey(jobId), request.fingerprint, request.handover);
     if (typeof claim === 'number') throw new Error(`BullMQ refused to add job ${jobId} (code ${claim})`);
     if (claim === null) throw new Error(`job ${jobId} is missing right after its add`);
 

@@ -3,6 +3,13 @@ import { z } from 'zod';
 const VISIBLE_ASCII = /^[\x21-\x7e]{1,255}$/;
 
 /**
+ * The longest path segment the router takes (fastify's maxParamLength): a key of
+ * 255 characters with every one percent-encoded (`%XX`), so every valid key's
+ * receipt URL reaches its route.
+ */
+export const MAX_PATH_PARAM_LENGTH = 3 * 255;
+
+/**
  * Reads an Idempotency-Key header value. The IETF draft defines it as a
  * structured-field string (RFC 8941 §3.3.3: `"abc"`, with `\"` and `\\` escapes);
  * most clients send the bare token. Both forms name the same key.

@@ -24,6 +24,10 @@ export const DEFAULT_REPLAY_CACHE = { maxEntries: 10_000, ttlMs: 2_000 } as cons
  * creation (the other half absorbs clock skew between hosts) and for at most
  * `ttlMs` after Redis last confirmed it, which bounds how long a job an operator
  * deletes by hand can still be replayed from here.
+ *
+ * The hash may also vanish with the whole Redis: a restart without persistence,
+ * or a replica promoted before it had the job. services.ts clears the cache
+ * whenever a connection closes or comes back, so a retry after that asks Redis.
  */
 export function createReplayCache(options: ReplayCacheOptions) {
   const now = options.now ?? Date.now;
@@ -52,6 +56,11 @@ export function createReplayCache(options: ReplayCacheOptions) {
         old = young;
         young = new Map();
       }
+    },
+    /** Forgets everything: Redis may no longer hold what was remembered. */
+    clear(): void {
+      young = new Map();
+      old = new Map();
     },
     /** Entries held (a key remembered in both generations counts twice). */
     get size(): number {

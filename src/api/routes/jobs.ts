@@ -8,9 +8,10 @@ import type { ReceiptReader } from '../receipt-reader.js';
 import type { Admission } from '../admission/admission.js';
 import { ProblemError } from '../errors.js';
 import { acceptedBody, acceptedSchema } from '../idempotency/accepted-response.js';
-import type { EnqueueOnce, EnqueueOutcome } from '../idempotency/enqueue-once.js';
+import type { EnqueueOnce } from '../idempotency/enqueue-once.js';
 import { requestFingerprint } from '../idempotency/fingerprint.js';
 import { idempotencyKeyHeaderSchema } from '../idempotency/idempotency-key.js';
+import { createIntake } from '../idempotency/intake.js';
 import type { ReplayCache } from '../idempotency/replay-cache.js';
 import type { RedisGuard } from '../redis-guard.js';
 import { problemResponses } from './problem-responses.js';
@@ -55,6 +56,7 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
   /** Answers retries of recently seen keys from memory; none means every request asks Redis. */
   replays?: ReplayCache;
 }> = async (app, { registry, enqueueOnce, redis, admission, receipts, replays }) => {
+  const intake = createIntake({ redis, admission, enqueueOnce, replays });
   app.decorateRequest('idempotencyKey', '');
   app.post(
     '/v1/jobs',
@@ -91,21 +93,8 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
       const { tenant } = request;
       const jobId = encodeJobId(tenant, key);
       const fingerprint = requestFingerprint(type, payload, options);
-      // A retry of a key this process saw moments ago is answered from memory
-      // (replay-cache.ts: why that is what Redis would say). A different request
-      // under the key, or Redis being down, still goes the usual way.
-      const cached = redis.isReady() ? replays?.get(jobId) : undefined;
-      const outcome: EnqueueOutcome =
-        cached !== undefined && cached.fingerprint === fingerprint
-          ? { kind: 'replayed', stored: cached }
-          : await redis.run(async () => {
-              await admission.admit(tenant, jobId);
-              const result = await enqueueOnce({ jobId, type, payload, fingerprint, options });
-              if (result.kind === 'created') await admission.created(tenant);
-              return result;
-            });
-      if (outcome.stored !== cached) replays?.remember(outcome.stored);
-      request.logFields = { jobId, outcome: outcome.kind, fromCache: outcome.stored === cached };
+      const { outcome, fromCache } = await intake(tenant, { jobId, type, payload, fingerprint, options }, request.log);
+      request.logFields = { jobId, outcome: outcome.kind, fromCache };
 
       if (outcome.kind === 'mismatch') {
         throw new ProblemError(
@@ -121,8 +110,15 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
           reply.header('preference-applied', `wait=${waitSeconds}`);
           const gone = new AbortController();
           reply.raw.once('close', () => gone.abort());
-          const receipt = await receipts.readWhenEnded(jobId, waitSeconds * 1000, gone.signal);
-          if (receipt !== null && hasEnded(receipt.status)) return reply.code(200).send(receipt);
+          try {
+            const receipt = await receipts.readWhenEnded(jobId, waitSeconds * 1000, gone.signal);
+            if (receipt !== null && hasEnded(receipt.status)) return reply.code(200).send(receipt);
+          } catch (err) {
+            // The job exists: its 202 is the answer we have. A 503 here would tell
+            // the client nothing was created, and a corrected retry would get a 422.
+            request.log.warn({ err, jobId }, 'Prefer: wait could not read the job; answering 202');
+            reply.removeHeader('preference-applied');
+          }
         }
       }
       const body = acceptedBody(outcome.stored, key, type);
