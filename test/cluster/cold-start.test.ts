@@ -5,7 +5,8 @@ import { buildApp } from '../../src/api/app.js';
 import { openApiServices } from '../../src/api/services.js';
 import { startRedisCluster, type RedisCluster } from '../../src/dev/redis-cluster.js';
 import { closeAll } from '../../src/shared/close-all.js';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry } from '../../src/jobs/job-type.js';
 import { assertBuilt } from '../helpers/built-dist.js';
 import { FAST_RECOVERY_ENV } from '../helpers/fault-cluster.js';
 import { silentLogger, testConfig } from '../helpers/harness.js';
@@ -68,7 +69,7 @@ describe('a submission that reaches an API whose connection is up but whose queu
   it('waits for them within REDIS_TIMEOUT_MS and gets its 202', async () => {
     const config = testConfig('redis://unused:1', { REDIS_CLUSTER_NODES: cluster.nodeList, QUEUE_SHARDS: '3' });
     const apiServices = openApiServices(config, silentLogger);
-    const app = await buildApp({ config, logger: silentLogger, registry: defaultJobTypes, ...apiServices.appDeps });
+    const app = await buildApp({ config, logger: silentLogger, registry: createRegistry(demoJobTypes), ...apiServices.appDeps });
     try {
       if (apiServices.connection.status !== 'ready') await once(apiServices.connection, 'ready');
 
