@@ -65,12 +65,15 @@ export interface SignedMessage {
   body: string | Uint8Array;
 }
 
-/** The three Standard Webhooks headers, lowercase as the spec names them. */
-export interface WebhookHeaders {
+/**
+ * The three Standard Webhooks headers, lowercase as the spec names them. A type,
+ * not an interface, so it fits where a Record<string, string> of headers is taken.
+ */
+export type WebhookHeaders = {
   'webhook-id': string;
   'webhook-timestamp': string;
   'webhook-signature': string;
-}
+};
 
 // Visible ASCII without '.': the spec warns that a '.' in the id or timestamp lets
 // one signed content be read as another ("{msg_id}.{timestamp}.{payload}").
