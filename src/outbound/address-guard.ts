@@ -10,14 +10,21 @@ import { isAllowedAddress, normalizeHost, parseAddress, parseAllowHosts, type Al
 // broadcast, reserved, documentation, benchmarking, and IPv6 forms that embed an IPv4
 // address (6to4, NAT64, Teredo); IPv4-mapped IPv6 is judged as the IPv4 it maps.
 
-/** Why an outbound request was refused before any connection; `reason` reads as a sentence end. */
+/**
+ * Why an outbound request was refused before any connection. `reason` is safe to
+ * show the tenant (it names no resolved address: they need not learn what the
+ * service's internal DNS holds); `address`, for logs, is the one refused.
+ */
 export class OutboundRefusedError extends Error {
   override name = 'OutboundRefusedError';
   /** An errno-style code, so node:net passes it on from a lookup as it is. */
   readonly code = 'EOUTBOUNDREFUSED';
 
-  constructor(readonly reason: string) {
-    super(`outbound request refused: ${reason}`);
+  constructor(
+    readonly reason: string,
+    readonly address: string,
+  ) {
+    super(`outbound request refused: ${reason} (${address})`);
   }
 }
 
@@ -96,7 +103,8 @@ export function createAddressGuard(options: AddressGuardOptions = {}): AddressGu
     }
     for (const { address } of addresses) {
       const addressRefused = addressRefusal(address, allow);
-      if (addressRefused !== undefined) return `${host} resolves to ${address}, ${addressRefused}`;
+      // No address in the answer: see OutboundRefusedError.
+      if (addressRefused !== undefined) return `${host} resolves to ${addressRefused}`;
     }
     return addresses.length === 0 ? `${host} does not resolve` : undefined;
   };
@@ -110,7 +118,7 @@ export function createAddressGuard(options: AddressGuardOptions = {}): AddressGu
       const addresses = typeof address === 'string' ? [address] : address.map((entry) => entry.address);
       for (const each of addresses) {
         const refusal = addressRefusal(each, allow);
-        if (refusal !== undefined) return callback(new OutboundRefusedError(`${hostname} resolves to ${each}, ${refusal}`), address, family);
+        if (refusal !== undefined) return callback(new OutboundRefusedError(`${hostname} resolves to ${refusal}`, each), address, family);
       }
       callback(null, address, family);
     });

@@ -115,15 +115,13 @@ describe('parseAllowHosts', () => {
 
 describe('checkUrlAtSubmission: resolving the name', () => {
   it('refuses localhost, resolved by the system resolver to a loopback address', async () => {
-    await expect(createAddressGuard().checkUrlAtSubmission('http://localhost:3000/hook')).resolves.toBe(
-      'localhost resolves to 127.0.0.1, a loopback address',
-    );
+    await expect(createAddressGuard().checkUrlAtSubmission('http://localhost:3000/hook')).resolves.toBe('localhost resolves to a loopback address');
   });
 
-  it('refuses a name when any one of its addresses is refused', async () => {
+  it('refuses a name when any one of its addresses is refused, without telling which address', async () => {
     const resolve = fakeResolver(() => ['93.184.216.34', '10.0.0.7']);
     await expect(createAddressGuard({ resolve }).checkUrlAtSubmission('https://mixed.example/hook')).resolves.toBe(
-      'mixed.example resolves to 10.0.0.7, a private address',
+      'mixed.example resolves to a private address',
     );
   });
 
@@ -172,7 +170,7 @@ describe('lookup: the check at connect time, as node:http lookup option', () => 
     const outcome = await post(`http://localhost:${receiver.port}/hook`, createAddressGuard().lookup);
 
     expect(outcome).toBeInstanceOf(OutboundRefusedError);
-    expect((outcome as OutboundRefusedError).reason).toBe('localhost resolves to 127.0.0.1, a loopback address');
+    expect(outcome).toMatchObject({ reason: 'localhost resolves to a loopback address', address: '127.0.0.1' });
     expect(await connectionsBeforeControl()).toBe(start);
   });
 
@@ -186,7 +184,7 @@ describe('lookup: the check at connect time, as node:http lookup option', () => 
 
     const outcome = await post(url, guard.lookup);
 
-    expect((outcome as OutboundRefusedError).reason).toBe('rebind.example resolves to 127.0.0.1, a loopback address');
+    expect(outcome).toMatchObject({ reason: 'rebind.example resolves to a loopback address', address: '127.0.0.1' });
     expect(await connectionsBeforeControl()).toBe(start);
   });
 
