@@ -163,6 +163,13 @@ describe('postJson against receivers on 127.0.0.1', () => {
     expect(target.connections).toBe(0);
   });
 
+  it('refuses an https URL to a name resolving to loopback before connecting (tls takes the lookup too)', async () => {
+    const target = await receiver();
+    const outcome = await postJson({ url: `https://localhost:${target.port}/`, body: '{}', timeoutMs: 5000, maxResponseBytes: 1024, responseJson: 'required' }, createAddressGuard());
+    expect(outcome).toEqual({ kind: 'fail', reason: 'refused: localhost resolves to a loopback address' });
+    expect(target.connections).toBe(0);
+  });
+
   it('fails a request whose header value cannot be sent, without connecting', async () => {
     const target = await receiver();
     const outcome = await post(target.origin, { headers: { 'x-job-key': 'a\r\nInjected: yes' } });
