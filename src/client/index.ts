@@ -18,3 +18,4 @@ export type { FinishedSubmission, JobOptions, JobReceipt, ReceiptTarget, Submiss
 export type { RetryOptions } from './retry-policy.js';
 export type { RetryNotice } from './transport.js';
 export { uuidV7 } from './uuid-v7.js';
+export { verifyWebhook, WebhookVerificationError, type VerifyWebhookOptions, type WebhookRequestHeaders } from './verify-webhook.js';
