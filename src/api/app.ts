@@ -13,7 +13,7 @@ import { registerAuth } from './auth.js';
 import type { CancelJob } from './cancellation/cancel-job.js';
 import { createConnectionLimits } from './connection-limits.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
-import type { JobShards } from './job-shards.js';
+import type { JobStore } from './job-store.js';
 import type { ReplayCache } from './idempotency/replay-cache.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
@@ -23,7 +23,7 @@ import { MAX_PATH_PARAM_LENGTH } from './idempotency/idempotency-key.js';
 import { registerJsonBodyParser } from './json-body/json-body-parser.js';
 import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './problem-handler.js';
 import { isPublicRoute } from './public-routes.js';
-import { createReceiptReader } from './receipt-reader.js';
+import type { ReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
@@ -48,8 +48,10 @@ export interface AppDeps {
   >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
-  shards: JobShards;
+  /** Every queue of every shard: metrics and the dashboard show each. */
+  store: Pick<JobStore, 'queues'>;
   enqueueOnce: EnqueueOnce;
+  receipts: ReceiptReader;
   /** Answers retries of recently seen keys without Redis; optional. */
   replays?: ReplayCache;
   admission: Admission;
@@ -103,18 +105,11 @@ export async function buildApp(deps: AppDeps) {
   // One registry per app, so tests can build several side by side.
   const metrics = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
   registerRequestMetrics(app, metrics);
-  registerQueueDepthGauge(metrics, { queues: deps.shards.all.map((shard) => shard.queue), redis: deps.redis });
+  registerQueueDepthGauge(metrics, { queues: deps.store.queues(), redis: deps.redis });
   registerRedisUpGauge(metrics, () => deps.redis.ping(), deps.config.REDIS_TIMEOUT_MS);
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
-  const receipts = createReceiptReader({
-    queuesFor: (jobId) => {
-      const previous = deps.shards.previous(jobId);
-      return previous === null ? [deps.shards.current(jobId).queue] : [deps.shards.current(jobId).queue, previous.queue];
-    },
-    redis: deps.redis,
-    jobEnds: deps.jobEnds,
-  });
+  const { receipts } = deps;
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);
   await app.register(jobsRoutes, {
@@ -129,7 +124,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsRoute, { registry: metrics });
   await app.register(receiptPage);
   if (deps.config.ADMIN_TOKEN !== undefined) {
-    await app.register(queueDashboard, { queues: deps.shards.all.map((shard) => shard.queue), adminToken: deps.config.ADMIN_TOKEN });
+    await app.register(queueDashboard, { queues: deps.store.queues(), adminToken: deps.config.ADMIN_TOKEN });
   }
   return app;
 }

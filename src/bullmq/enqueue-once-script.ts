@@ -8,9 +8,9 @@
  * function they are shadowed, so each job of the batch gets its own.
  *
  * One key is one job across every queue of a shard: before the add, the job id
- * is looked up in the shard's other queues (the set of queue names the shard
- * has held jobs in, kept beside them), and a job found there is answered as it
- * stands, without adding. All queues of a shard share its hash tag, so those
+ * is looked up in the shard's other queues (those of the caller's job types,
+ * and the set of queue names the shard has held jobs in, kept beside them), and
+ * a job found there is answered as it stands, without adding. All queues of a shard share its hash tag, so those
  * keys are in the same slot as the declared ones (as BullMQ's own scripts
  * build keys from a prefix, e.g. a parent's).
  *
@@ -18,8 +18,9 @@
  *       of the batch), the shard's set of queue names, then each job's hash
  *       (<shard prefix><queue>:<jobId>)
  * ARGV  the number of BullMQ's keys and of its arguments, the shard prefix
- *       (`{ji-0}:`), the queue's name, then per job BullMQ's arguments for
- *       that add script and the request fingerprint
+ *       (`{ji-0}:`), the queue's name, the names of the caller's other queues
+ *       (comma-separated), then per job BullMQ's arguments for that add script
+ *       and the request fingerprint
  *
  * Returns one reply per job, in order:
  *   { created, fingerprint, timestamp, queue }
@@ -44,13 +45,19 @@ local queueName = ARGV[4]
 local queuesKey = KEYS[keyCount + 1]
 redis.call('SADD', queuesKey, queueName)
 local otherQueues = {}
-for _, name in ipairs(redis.call('SMEMBERS', queuesKey)) do
-  if name ~= queueName then otherQueues[#otherQueues + 1] = name end
+local seen = { [queueName] = true }
+local function consider(name)
+  if not seen[name] then
+    seen[name] = true
+    otherQueues[#otherQueues + 1] = name
+  end
 end
+for name in string.gmatch(ARGV[5], '[^,]+') do consider(name) end
+for _, name in ipairs(redis.call('SMEMBERS', queuesKey)) do consider(name) end
 local idStart = #shardPrefix + #queueName + 2
 local replies = {}
 local job = 0
-for first = 5, #ARGV, argCount + 1 do
+for first = 6, #ARGV, argCount + 1 do
   job = job + 1
   local jobKey = KEYS[keyCount + 1 + job]
   local foundIn = nil
@@ -92,11 +99,16 @@ return replies
  *
  * KEYS[1] the shard's set of queue names
  * ARGV[1] the shard prefix (`{ji-0}:`)  ARGV[2] the job id
+ * ARGV[3] the caller's queue names, comma-separated, looked at first (a job
+ *         added behind the intake's back is in none of the set's)
  *
  * Returns { queue, fingerprint, timestamp } for the job, or false when no queue holds it.
  */
 export const findJobScript = `
-for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+local names = {}
+for name in string.gmatch(ARGV[3], '[^,]+') do names[#names + 1] = name end
+for _, name in ipairs(redis.call('SMEMBERS', KEYS[1])) do names[#names + 1] = name end
+for _, name in ipairs(names) do
   local jobKey = ARGV[1] .. name .. ':' .. ARGV[2]
   if redis.call('EXISTS', jobKey) == 1 then
     local stored = redis.call('HMGET', jobKey, 'fp', 'timestamp')

@@ -54,8 +54,9 @@ if (redisUrl === undefined || redisUrl === '') {
 }
 
 const env = { ...process.env, REDIS_URL: redisUrl };
-const children: ChildProcess[] = ['api/main.js', 'worker/main.js'].map((entry) =>
-  spawn(process.execPath, [`${dist}${entry}`], { env, stdio: 'inherit', detached: true }),
+// The Procfile's commands: the CLI's api and worker.
+const children: ChildProcess[] = ['api', 'worker'].map((command) =>
+  spawn(process.execPath, [`${dist}cli/main.js`, command], { env, stdio: 'inherit', detached: true }),
 );
 const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 

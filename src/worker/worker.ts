@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../shared/close-all.js';
 import { tenantOfJobId } from '../shared/job-id.js';
-import { retention } from '../shared/queue-names.js';
+import { retention } from '../shared/job-options.js';
 import { allShardIndexes, shardPrefix } from '../shared/shards.js';
 import { queuesOf, type JobTypeRegistry } from '../jobs/job-type.js';
 import { listenForCancels } from './cancel-requests.js';
@@ -127,7 +127,7 @@ function consumeShardQueue(deps: {
     // BullMQ fails a job that stalls more than this, whatever attempts remain;
     // the default of 1 would fail a job on a second worker crash.
     maxStalledCount: config.MAX_STALLED_COUNT,
-    // Every finished job is kept IDEMPOTENCY_TTL_SECONDS (queue-names.ts: why here, not per job).
+    // Every finished job is kept IDEMPOTENCY_TTL_SECONDS (job-options.ts: why here, not per job).
     ...retention(config),
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));

@@ -113,9 +113,9 @@ describe('the queue dashboard at /admin/queues', () => {
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(await res.json()).toMatchObject({ type: '/problems/forbidden' });
     }
-    const stored = await api.services.shards.current('acme~shown-on-the-board').queue.getJob('acme~shown-on-the-board');
+    const stored = await api.services.store.placeFor('acme~shown-on-the-board', 'default').queue.getJob('acme~shown-on-the-board');
     expect(stored?.data).toEqual({ ms: 5, failAttempts: 0 });
-    expect(await api.services.shards.current('acme~sneaky').queue.getJob('acme~sneaky')).toBeUndefined();
+    expect(await api.services.store.placeFor('acme~sneaky', 'default').queue.getJob('acme~sneaky')).toBeUndefined();
   });
 });
 

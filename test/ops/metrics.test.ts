@@ -67,7 +67,7 @@ describe('the API /metrics', () => {
   it('reports queue depth by state, read from Redis at scrape time', async () => {
     await submit(api, { key: 'depth-1', token, body: { type: 'sleep', payload: { ms: 1 } } });
     await submit(api, { key: 'depth-2', token, body: { type: 'sleep', payload: { ms: 1 } } });
-    const waiting = await api.services.shards.all[0]!.queue.getJobCounts('waiting');
+    const waiting = await api.services.store.queues()[0]!.queue.getJobCounts('waiting');
     const text = await scrape(api.app);
 
     expect(waiting.waiting).toBeGreaterThanOrEqual(2);

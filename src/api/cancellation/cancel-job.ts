@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../shared/redis.js';
 import { CANCELED_REASON, cancelChannel } from '../../shared/cancellation.js';
-import { cancelJobScript } from './cancel-job-script.js';
+import { cancelJobScript } from '../../bullmq/cancel-job-script.js';
 
 const COMMAND = 'jobIntakeCancelJob';
 

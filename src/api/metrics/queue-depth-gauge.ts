@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { ShardQueue } from '../job-store.js';
 import { Gauge, type Registry } from 'prom-client';
 import type { RedisGuard } from '../redis-guard.js';
 
@@ -6,25 +6,31 @@ import type { RedisGuard } from '../redis-guard.js';
 export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed'] as const;
 
 /**
- * `job_intake_queue_jobs{state}`: read at scrape time with one getJobCounts call
- * per shard (one Lua round trip each), never per request; summed over shards. While Redis is out the gauge has no
- * samples rather than stale ones; `job_intake_redis_up` says why.
+ * `job_intake_queue_jobs{queue, state}`: read at scrape time with one
+ * getJobCounts call per queue and shard (one Lua round trip each), never per
+ * request; summed over shards. While Redis is out the gauge has no samples
+ * rather than stale ones; `job_intake_redis_up` says why.
  */
-export function registerQueueDepthGauge(registry: Registry, deps: { queues: readonly Queue[]; redis: RedisGuard }): Gauge<'state'> {
+export function registerQueueDepthGauge(registry: Registry, deps: { queues: readonly ShardQueue[]; redis: RedisGuard }): Gauge<'queue' | 'state'> {
   return new Gauge({
     name: 'job_intake_queue_jobs',
-    help: 'Jobs in the queue by state, read at scrape time.',
-    labelNames: ['state'],
+    help: 'Jobs in each queue by state, read at scrape time.',
+    labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
       this.reset();
       let perShard: Array<Record<string, number>>;
       try {
-        perShard = await deps.redis.run(() => Promise.all(deps.queues.map((queue) => queue.getJobCounts(...QUEUE_STATES))));
+        perShard = await deps.redis.run(() => Promise.all(deps.queues.map(({ queue }) => queue.getJobCounts(...QUEUE_STATES))));
       } catch {
         return; // Redis is out: no samples; job_intake_redis_up reports it
       }
-      for (const state of QUEUE_STATES) this.set({ state }, perShard.reduce((sum, counts) => sum + (counts[state] ?? 0), 0));
+      for (const name of new Set(deps.queues.map((shardQueue) => shardQueue.name))) {
+        for (const state of QUEUE_STATES) {
+          const total = perShard.reduce((sum, counts, i) => sum + (deps.queues[i]!.name === name ? (counts[state] ?? 0) : 0), 0);
+          this.set({ queue: name, state }, total);
+        }
+      }
     },
   });
 }

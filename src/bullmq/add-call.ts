@@ -66,7 +66,7 @@ const packer = new Packr({ useRecords: false, encodeUndefinedAsNil: true });
  */
 export function createBullmqAddCalls(queue: Queue, jobOptions: JobsOptions) {
   const throughBullmq = (request: AddCallRequest): BullmqAddCall => {
-    // The id goes in as BullMQ's own argument, not in the stored options (queue-names.ts: why).
+    // The id goes in as BullMQ's own argument, not in the stored options (src/shared/job-options.ts: why).
     const job = new Job(queue, request.type, request.payload, { ...jobOptions, ...request.scheduling }, request.jobId);
     if (request.timestamp !== undefined) job.timestamp = request.timestamp;
     return recordBullmqAddCall(job);
