@@ -2,6 +2,13 @@ import { z } from 'zod';
 import { parseApiKeys, type ApiKeys } from './shared/api-keys.js';
 import type { RedisTarget } from './shared/redis.js';
 
+/** docker-compose passes an unset variable as ''; that means unset. */
+const emptyAsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+/** A secret of 16 to 256 visible ASCII characters; unset (or empty) means the feature is off. */
+const optionalSecret = () =>
+  z.preprocess(emptyAsUnset, z.string().regex(/^[\x21-\x7e]{16,256}$/, '16 to 256 visible ASCII characters').optional());
+
 /** Environment variables read by both processes; every one has an explicit default. */
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -20,6 +27,11 @@ const envSchema = z.object({
     .regex(/^\s*\d{1,4}\s*(,\s*\d{1,4}\s*)*$/, 'expected shard indexes, e.g. 0,2,5')
     .optional(),
   API_KEYS: z.string().optional(),
+  /**
+   * `off` runs the API without API_KEYS: every request is tenant `default`. It
+   * must be said, never implied by a missing API_KEYS (loadConfig's auth rule).
+   */
+  AUTH: z.preprocess(emptyAsUnset, z.enum(['on', 'off']).optional()),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}-]{1,64}$/, 'letters, digits, _ - { } only')
@@ -43,10 +55,7 @@ const envSchema = z.object({
   /** Where each worker serves /metrics and /healthz (the API serves them on PORT). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Opens the queue dashboard at /admin/queues; unset (or empty) keeps it off. */
-  ADMIN_TOKEN: z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-    z.string().regex(/^[\x21-\x7e]{16,256}$/, '16 to 256 visible ASCII characters').optional(),
-  ),
+  ADMIN_TOKEN: optionalSecret(),
 });
 
 export type Config = Readonly<
@@ -67,8 +76,25 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Which process loads the config. The API refuses to start without API_KEYS
+ * unless AUTH=off says so: a published port with auth silently off is the
+ * mistake to prevent. The worker serves no tenant requests and has no such rule.
+ */
+export type ProcessRole = 'api' | 'worker';
+
+function authProblems(env: NodeJS.ProcessEnv): string[] {
+  const keysSet = env.API_KEYS !== undefined && env.API_KEYS.trim() !== '';
+  const authOff = env.AUTH?.trim() === 'off';
+  if (!keysSet && !authOff) {
+    return ['API_KEYS: required unless AUTH=off (set API_KEYS=tenant:token,... to require tokens, or AUTH=off to run without auth)'];
+  }
+  if (keysSet && authOff) return ['AUTH: off contradicts API_KEYS, which turns auth on; unset one of them'];
+  return [];
+}
+
 /** Parses the environment once; throws a ConfigError that names every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, options: { role?: ProcessRole } = {}): Config {
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success
     ? []
@@ -82,6 +108,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       problems.push(`API_KEYS: ${(err as Error).message}`);
     }
   }
+  if ((options.role ?? 'api') === 'api') problems.push(...authProblems(env));
   if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
     problems.push('REDIS_URL: required (redis://host:port), unless REDIS_CLUSTER_NODES is set');
   }
@@ -107,9 +134,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
 }
 
 /** For main.ts: prints every bad variable and exits 2 before anything starts. */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv, processName: string): Config {
+export function loadConfigOrExit(env: NodeJS.ProcessEnv, processName: string, role: ProcessRole): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, { role });
   } catch (err) {
     process.stderr.write(`${processName}: ${(err as Error).message}\n`);
     process.exit(2);

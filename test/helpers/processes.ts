@@ -46,7 +46,17 @@ export async function startService(kind: 'web' | 'worker', env: Record<string, s
   const child = spawn(command!, args, {
     cwd: projectRoot,
     // METRICS_PORT 0: several workers run side by side, each metrics server on a port of its own.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: port, METRICS_PORT: '0', ...env },
+    // AUTH=off unless the test turns auth on: the API refuses to start with neither.
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: port,
+      METRICS_PORT: '0',
+      ...(env.API_KEYS === undefined ? { AUTH: 'off' } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogEntry[] = [];

@@ -3,21 +3,21 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 
 describe('the operations settings', () => {
   it('serve worker metrics on 9464 and keep the dashboard off by default', () => {
-    const config = loadConfig({ REDIS_URL: 'redis://redis.internal:6380' });
+    const config = loadConfig({ REDIS_URL: 'redis://redis.internal:6380', AUTH: 'off' });
 
     expect(config.METRICS_PORT).toBe(9464);
     expect(config.ADMIN_TOKEN).toBeUndefined();
   });
 
   it('treat an empty ADMIN_TOKEN (as docker-compose passes it) as unset', () => {
-    expect(loadConfig({ REDIS_URL: 'redis://redis.internal:6380', ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined();
-    expect(loadConfig({ REDIS_URL: 'redis://redis.internal:6380', ADMIN_TOKEN: '  ' }).ADMIN_TOKEN).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'redis://redis.internal:6380', AUTH: 'off', ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'redis://redis.internal:6380', AUTH: 'off', ADMIN_TOKEN: '  ' }).ADMIN_TOKEN).toBeUndefined();
   });
 
   it('refuse a short ADMIN_TOKEN or a METRICS_PORT out of range, naming each', () => {
     let error: unknown;
     try {
-      loadConfig({ REDIS_URL: 'redis://redis.internal:6380', ADMIN_TOKEN: 'short', METRICS_PORT: '70000' });
+      loadConfig({ REDIS_URL: 'redis://redis.internal:6380', AUTH: 'off', ADMIN_TOKEN: 'short', METRICS_PORT: '70000' });
     } catch (err) {
       error = err;
     }
