@@ -51,6 +51,10 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(0),
   MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).max(1_000_000_000).default(1_000_000),
   TENANT_JOBS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+  /** Long-polls (?wait, Prefer: wait) one API process holds at once; beyond, they are answered at once. */
+  MAX_LONG_POLLS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** The same, for one tenant: no tenant can take every slot of a process. */
+  MAX_LONG_POLLS_PER_TENANT: z.coerce.number().int().min(0).max(1_000_000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where each worker serves /metrics and /healthz (the API serves them on PORT). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),

@@ -16,6 +16,8 @@ import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobShards } from './job-shards.js';
 import type { ReplayCache } from './idempotency/replay-cache.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
+import { createLongPollSlots } from './long-poll-slots.js';
+import { registerLongPollMetrics } from './metrics/long-poll-metrics.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
 import { registerRequestMetrics } from './metrics/request-metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -35,7 +37,14 @@ import { receiptPage } from './ui/receipt-page.js';
 export interface AppDeps {
   config: Pick<
     Config,
-    'API_KEYS' | 'MAX_BODY_BYTES' | 'RATE_LIMIT_PER_MINUTE' | 'QUEUE_PREFIX' | 'REDIS_TIMEOUT_MS' | 'ADMIN_TOKEN'
+    | 'API_KEYS'
+    | 'MAX_BODY_BYTES'
+    | 'RATE_LIMIT_PER_MINUTE'
+    | 'QUEUE_PREFIX'
+    | 'REDIS_TIMEOUT_MS'
+    | 'ADMIN_TOKEN'
+    | 'MAX_LONG_POLLS'
+    | 'MAX_LONG_POLLS_PER_TENANT'
   >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
@@ -94,6 +103,8 @@ export async function buildApp(deps: AppDeps) {
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
   const isClosing = deps.isClosing ?? (() => false);
+  const longPolls = createLongPollSlots({ perProcess: deps.config.MAX_LONG_POLLS, perTenant: deps.config.MAX_LONG_POLLS_PER_TENANT });
+  registerLongPollMetrics(metrics, longPolls);
   const receipts = createReceiptReader({
     queuesFor: (jobId) => {
       const previous = deps.shards.previous(jobId);
@@ -101,6 +112,7 @@ export async function buildApp(deps: AppDeps) {
     },
     redis: deps.redis,
     jobEnds: deps.jobEnds,
+    longPolls,
   });
   // While closing, end each keep-alive connection after its answer: server.close()
   // waits for every connection, and an idle keep-alive one would hold it for 72 s.
