@@ -56,6 +56,8 @@ const envSchema = z.object({
   /** The same, for one tenant: no tenant can take every slot of a process. */
   MAX_LONG_POLLS_PER_TENANT: z.coerce.number().int().min(0).max(1_000_000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** When set, the API's /metrics answers only Authorization: Bearer <METRICS_TOKEN>. */
+  METRICS_TOKEN: optionalSecret(),
   /** Where each worker serves /metrics and /healthz (the API serves them on PORT). */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Opens the queue dashboard at /admin/queues; unset (or empty) keeps it off. */

@@ -18,6 +18,7 @@ import type { ReplayCache } from './idempotency/replay-cache.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import { createLongPollSlots } from './long-poll-slots.js';
 import { registerLongPollMetrics } from './metrics/long-poll-metrics.js';
+import { metricsTokenCheck } from './metrics/metrics-token.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
 import { registerRequestMetrics } from './metrics/request-metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -45,6 +46,7 @@ export interface AppDeps {
     | 'ADMIN_TOKEN'
     | 'MAX_LONG_POLLS'
     | 'MAX_LONG_POLLS_PER_TENANT'
+    | 'METRICS_TOKEN'
   >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
@@ -131,7 +133,8 @@ export async function buildApp(deps: AppDeps) {
     receipts,
   });
   await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
-  await app.register(metricsRoute, { registry: metrics });
+  const metricsToken = deps.config.METRICS_TOKEN;
+  await app.register(metricsRoute, { registry: metrics, authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken) });
   await app.register(receiptPage);
   if (deps.config.ADMIN_TOKEN !== undefined) {
     await app.register(queueDashboard, { queues: deps.shards.all.map((shard) => shard.queue), adminToken: deps.config.ADMIN_TOKEN });
