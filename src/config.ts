@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKeys } from './shared/api-keys.js';
 import type { RedisTarget } from './shared/redis.js';
@@ -8,6 +9,33 @@ const emptyAsUnset = (value: unknown) => (typeof value === 'string' && value.tri
 /** A secret of 16 to 256 visible ASCII characters; unset (or empty) means the feature is off. */
 const optionalSecret = () =>
   z.preprocess(emptyAsUnset, z.string().regex(/^[\x21-\x7e]{16,256}$/, '16 to 256 visible ASCII characters').optional());
+
+/** One proxy in TRUST_PROXY: an IPv4/IPv6 address or CIDR, or one of proxy-addr's names. */
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
+/**
+ * fastify's `trustProxy`: `true` (every peer is a proxy) or the proxies' addresses
+ * and CIDRs, or proxy-addr's names (`loopback`, `linklocal`, `uniquelocal`). No hop
+ * count: fastify 5.12 then trusts no peer for X-Forwarded-Proto (request.js).
+ */
+const trustProxySchema = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()))
+    .refine(
+      (entries) => (entries.length === 1 && ['true', 'false'].includes(entries[0]!)) || entries.every(isProxyEntry),
+      "true, false, or the proxies' addresses/CIDRs, e.g. 10.0.0.0/8,127.0.0.1",
+    )
+    .transform((entries): boolean | string => (entries[0] === 'true' ? true : entries[0] === 'false' ? false : entries.join(',')))
+    .default(false),
+);
 
 /** Environment variables read by both processes; every one has an explicit default. */
 const envSchema = z.object({
@@ -32,6 +60,8 @@ const envSchema = z.object({
    * must be said, never implied by a missing API_KEYS (loadConfig's auth rule).
    */
   AUTH: z.preprocess(emptyAsUnset, z.enum(['on', 'off']).optional()),
+  /** Behind a TLS-terminating proxy: which peers' X-Forwarded-* headers to believe. */
+  TRUST_PROXY: trustProxySchema,
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}-]{1,64}$/, 'letters, digits, _ - { } only')

@@ -47,6 +47,7 @@ export interface AppDeps {
     | 'MAX_LONG_POLLS'
     | 'MAX_LONG_POLLS_PER_TENANT'
     | 'METRICS_TOKEN'
+    | 'TRUST_PROXY'
   >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
@@ -76,6 +77,9 @@ export async function buildApp(deps: AppDeps) {
     // A request arriving while we shut down gets 503 (with Connection: close).
     return503OnClosing: true,
     clientErrorHandler,
+    // Behind a TLS-terminating proxy: request.protocol (the admin cookie's Secure)
+    // and request.ip (the sign-in limit) from X-Forwarded-Proto/-For of these peers only.
+    trustProxy: deps.config.TRUST_PROXY,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: fastify would also take text/plain, which then fails as a 400.
