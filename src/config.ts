@@ -83,7 +83,7 @@ const envSchema = z.object({
   TENANT_JOBS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
   /** Long-polls (?wait, Prefer: wait) one API process holds at once; beyond, they are answered at once. */
   MAX_LONG_POLLS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
-  /** The same, for one tenant: no tenant can take every slot of a process. */
+  /** The same, for one tenant (with API_KEYS): no tenant can take every slot of a process. */
   MAX_LONG_POLLS_PER_TENANT: z.coerce.number().int().min(0).max(1_000_000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** When set, the API's /metrics answers only Authorization: Bearer <METRICS_TOKEN>. */

@@ -109,7 +109,9 @@ export async function buildApp(deps: AppDeps) {
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
   const isClosing = deps.isClosing ?? (() => false);
-  const longPolls = createLongPollSlots({ perProcess: deps.config.MAX_LONG_POLLS, perTenant: deps.config.MAX_LONG_POLLS_PER_TENANT });
+  // With auth off every request is tenant `default`: a per-tenant cap would only be a lower process cap.
+  const perTenant = deps.config.API_KEYS === null ? Infinity : deps.config.MAX_LONG_POLLS_PER_TENANT;
+  const longPolls = createLongPollSlots({ perProcess: deps.config.MAX_LONG_POLLS, perTenant });
   registerLongPollMetrics(metrics, longPolls);
   const receipts = createReceiptReader({
     queuesFor: (jobId) => {

@@ -35,23 +35,23 @@ afterEach(async () => {
 const auth = (tenant: keyof typeof TOKENS) => ({ authorization: `Bearer ${TOKENS[tenant]}` });
 
 /** A client long-polling `?wait=30` until the test aborts it (as a client that goes away). */
-async function holdLongPoll(tenant: keyof typeof TOKENS) {
-  const before = api.services.jobEnds.waiting;
+async function holdLongPoll(tenant: keyof typeof TOKENS, on = { api, base }) {
+  const before = on.api.services.jobEnds.waiting;
   const controller = new AbortController();
   let settled = false;
-  void fetch(`${base}/v1/receipts/held-${tenant}?wait=30`, { headers: auth(tenant), signal: controller.signal })
+  void fetch(`${on.base}/v1/receipts/held-${tenant}?wait=30`, { headers: auth(tenant), signal: controller.signal })
     .then((res) => res.arrayBuffer())
     .catch(() => undefined)
     .finally(() => (settled = true));
   const poll = { abort: () => controller.abort(), settled: () => settled };
   held.push(poll);
-  await expect.poll(() => api.services.jobEnds.waiting).toBe(before + 1); // the API is holding it
+  await expect.poll(() => on.api.services.jobEnds.waiting).toBe(before + 1); // the API is holding it
   return poll;
 }
 
 /** A long-poll that must be answered at once: it fails after 5 s instead of waiting its 30. */
-function longPollNow(tenant: keyof typeof TOKENS) {
-  return fetch(`${base}/v1/receipts/held-${tenant}?wait=30`, { headers: auth(tenant), signal: AbortSignal.timeout(5000) });
+function longPollNow(tenant: keyof typeof TOKENS, on = { base }) {
+  return fetch(`${on.base}/v1/receipts/held-${tenant}?wait=30`, { headers: auth(tenant), signal: AbortSignal.timeout(5000) });
 }
 
 describe('long-poll caps', () => {
@@ -127,5 +127,24 @@ describe('long-poll caps', () => {
     expect(sample(text, 'job_intake_long_polls')).toBe(2);
     const skipped = (scraped: string) => sample(scraped, 'job_intake_long_polls_skipped_total', { reason: 'tenant-limit' }) ?? 0;
     expect(skipped(text) - skipped(before)).toBe(1);
+  });
+});
+
+describe('long-poll caps with AUTH=off', () => {
+  it('applies only MAX_LONG_POLLS, since every request is the one tenant default', async () => {
+    const open = await startApi(testConfig(redis.url, { MAX_LONG_POLLS: '3', MAX_LONG_POLLS_PER_TENANT: '1' }));
+    try {
+      const on = { api: open, base: await listenLocally(open.app) };
+      // Without a token the tenant is `default`; the auth header is ignored with auth off.
+      expect((await submit(open, { key: 'held-acme', body: { type: 'sleep', payload: { ms: 1 } } })).statusCode).toBe(202);
+      for (let i = 0; i < 3; i += 1) await holdLongPoll('acme', on);
+
+      const res = await longPollNow('acme', on);
+
+      expect(res.headers.get('long-poll-skipped')).toBe('process-limit');
+    } finally {
+      for (const poll of held.splice(0)) poll.abort();
+      await open.close();
+    }
   });
 });
