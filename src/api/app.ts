@@ -16,6 +16,9 @@ import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobShards } from './job-shards.js';
 import type { ReplayCache } from './idempotency/replay-cache.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
+import { createLongPollSlots } from './long-poll-slots.js';
+import { registerLongPollMetrics } from './metrics/long-poll-metrics.js';
+import { metricsTokenCheck } from './metrics/metrics-token.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
 import { registerRequestMetrics } from './metrics/request-metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -45,6 +48,10 @@ export interface AppDeps {
     | 'ADMIN_TOKEN'
     | 'REQUEST_TIMEOUT_MS'
     | 'CONNECTION_TIMEOUT_MS'
+    | 'MAX_LONG_POLLS'
+    | 'MAX_LONG_POLLS_PER_TENANT'
+    | 'METRICS_TOKEN'
+    | 'TRUST_PROXY'
   >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
@@ -77,6 +84,9 @@ export async function buildApp(deps: AppDeps) {
     // Fits every valid key's receipt path; the router's refusals leave as problem+json.
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler,
+    // Behind a TLS-terminating proxy: request.protocol (the admin cookie's Secure)
+    // and request.ip (the sign-in limit) from X-Forwarded-Proto/-For of these peers only.
+    trustProxy: deps.config.TRUST_PROXY,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: fastify would also take text/plain, which then fails as a 400.
@@ -107,6 +117,10 @@ export async function buildApp(deps: AppDeps) {
   registerRedisUpGauge(metrics, () => deps.redis.ping(), deps.config.REDIS_TIMEOUT_MS);
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
+  // With auth off every request is tenant `default`: a per-tenant cap would only be a lower process cap.
+  const perTenant = deps.config.API_KEYS === null ? Infinity : deps.config.MAX_LONG_POLLS_PER_TENANT;
+  const longPolls = createLongPollSlots({ perProcess: deps.config.MAX_LONG_POLLS, perTenant });
+  registerLongPollMetrics(metrics, longPolls);
   const receipts = createReceiptReader({
     queuesFor: (jobId) => {
       const previous = deps.shards.previous(jobId);
@@ -114,6 +128,7 @@ export async function buildApp(deps: AppDeps) {
     },
     redis: deps.redis,
     jobEnds: deps.jobEnds,
+    longPolls,
   });
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);
@@ -126,7 +141,8 @@ export async function buildApp(deps: AppDeps) {
     receipts,
   });
   await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
-  await app.register(metricsRoute, { registry: metrics });
+  const metricsToken = deps.config.METRICS_TOKEN;
+  await app.register(metricsRoute, { registry: metrics, authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken) });
   await app.register(receiptPage);
   if (deps.config.ADMIN_TOKEN !== undefined) {
     await app.register(queueDashboard, { queues: deps.shards.all.map((shard) => shard.queue), adminToken: deps.config.ADMIN_TOKEN });

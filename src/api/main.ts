@@ -6,7 +6,7 @@ import { defaultJobTypes } from '../worker/handlers/index.js';
 import { buildApp } from './app.js';
 import { openApiServices } from './services.js';
 
-const config = loadConfigOrExit(process.env, 'job-intake api');
+const config = loadConfigOrExit(process.env, 'job-intake api', 'api');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'job-intake-api' });
 const services = openApiServices(config, logger);
 void services.started.then(() => checkRedisPolicy(services.connection, logger));

@@ -1,7 +1,14 @@
 import type { Queue } from 'bullmq';
 import { hasEnded, toReceipt, type Receipt } from '../shared/receipt.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
+import type { LongPollRefusal, LongPollSlots } from './long-poll-slots.js';
 import type { RedisGuard } from './redis-guard.js';
+
+/** A receipt read for a long-poll; `skipped` says why it was read at once instead (no slot free). */
+export interface WaitedReceipt {
+  readonly receipt: Receipt | null;
+  readonly skipped: LongPollRefusal | null;
+}
 
 /** Reads receipts, now or as soon as the job ends (long-poll, `Prefer: wait`). */
 export function createReceiptReader(deps: {
@@ -9,8 +16,9 @@ export function createReceiptReader(deps: {
   queuesFor: (jobId: string) => readonly Queue[];
   redis: RedisGuard;
   jobEnds: JobEndWaiter;
+  longPolls: LongPollSlots;
 }) {
-  const { redis, jobEnds } = deps;
+  const { redis, jobEnds, longPolls } = deps;
 
   function read(jobId: string): Promise<Receipt | null> {
     return redis.run(async () => {
@@ -26,27 +34,40 @@ export function createReceiptReader(deps: {
     });
   }
 
+  /** The receipt once the job has ended, or after `waitMs`; waits on events, never by polling Redis. */
+  async function readWhenEnded(jobId: string, waitMs: number, signal?: AbortSignal): Promise<Receipt | null> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const longPoll = deadline > Date.now() && signal?.aborted !== true && !jobEnds.stopped;
+      // Listen before reading, so an end between the read and the wait is not missed.
+      const waiting = longPoll ? jobEnds.wait(jobId, deadline - Date.now(), signal) : null;
+      try {
+        if (waiting !== null) await redis.run(() => jobEnds.listening());
+        const receipt = await read(jobId);
+        if (waiting === null || receipt === null || hasEnded(receipt.status)) return receipt;
+        await waiting.ended;
+      } finally {
+        waiting?.cancel();
+      }
+    }
+  }
+
   return {
     read,
     /**
      * The receipt once the job has ended, or its state after `waitMs`, or at once
-     * when `signal` fires (the client left) or the process shuts down. Waits on
-     * events, never by polling Redis.
+     * when `signal` fires (the client left) or the process shuts down. Over the
+     * long-poll caps it is read at once, as a plain poll would, and `skipped`
+     * says so: a long-poll may always answer early, so clients already handle it.
      */
-    async readWhenEnded(jobId: string, waitMs: number, signal?: AbortSignal): Promise<Receipt | null> {
-      const deadline = Date.now() + waitMs;
-      for (;;) {
-        const longPoll = deadline > Date.now() && signal?.aborted !== true && !jobEnds.stopped;
-        // Listen before reading, so an end between the read and the wait is not missed.
-        const waiting = longPoll ? jobEnds.wait(jobId, deadline - Date.now(), signal) : null;
-        try {
-          if (waiting !== null) await redis.run(() => jobEnds.listening());
-          const receipt = await read(jobId);
-          if (waiting === null || receipt === null || hasEnded(receipt.status)) return receipt;
-          await waiting.ended;
-        } finally {
-          waiting?.cancel();
-        }
+    async readForLongPoll(jobId: string, tenant: string, waitMs: number, signal?: AbortSignal): Promise<WaitedReceipt> {
+      if (waitMs <= 0) return { receipt: await read(jobId), skipped: null };
+      const slot = longPolls.take(tenant);
+      if (typeof slot === 'string') return { receipt: await read(jobId), skipped: slot };
+      try {
+        return { receipt: await readWhenEnded(jobId, waitMs, signal), skipped: null };
+      } finally {
+        slot.release();
       }
     },
   };

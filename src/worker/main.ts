@@ -10,7 +10,7 @@ import { serveWorkerMetrics } from './metrics-server.js';
 import { registerWorkerMetrics } from './metrics/worker-metrics.js';
 import { createWorker } from './worker.js';
 
-const config = loadConfigOrExit(process.env, 'job-intake worker');
+const config = loadConfigOrExit(process.env, 'job-intake worker', 'worker');
 const logger = createLogger({ level: config.LOG_LEVEL, name: 'job-intake-worker' });
 
 // Only with METRICS_PORT set, and never fatal: a second worker on this host
