@@ -1,6 +1,41 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseApiKeys, type ApiKeys } from './shared/api-keys.js';
 import type { RedisTarget } from './shared/redis.js';
+
+/** docker-compose passes an unset variable as ''; that means unset. */
+const emptyAsUnset = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+/** A secret of 16 to 256 visible ASCII characters; unset (or empty) means the feature is off. */
+const optionalSecret = () =>
+  z.preprocess(emptyAsUnset, z.string().regex(/^[\x21-\x7e]{16,256}$/, '16 to 256 visible ASCII characters').optional());
+
+/** One proxy in TRUST_PROXY: an IPv4/IPv6 address or CIDR, or one of proxy-addr's names. */
+function isProxyEntry(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', bits, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (version === 4 ? 32 : 128));
+}
+
+/**
+ * fastify's `trustProxy`: `true` (every peer is a proxy) or the proxies' addresses
+ * and CIDRs, or proxy-addr's names (`loopback`, `linklocal`, `uniquelocal`). No hop
+ * count: fastify 5.12 then trusts no peer for X-Forwarded-Proto (request.js).
+ */
+const trustProxySchema = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()))
+    .refine(
+      (entries) => (entries.length === 1 && ['true', 'false'].includes(entries[0]!)) || entries.every(isProxyEntry),
+      "true, false, or the proxies' addresses/CIDRs, e.g. 10.0.0.0/8,127.0.0.1",
+    )
+    .transform((entries): boolean | string => (entries[0] === 'true' ? true : entries[0] === 'false' ? false : entries.join(',')))
+    .default(false),
+);
 
 /** Environment variables read by both processes; every one has an explicit default. */
 const envSchema = z.object({
@@ -27,6 +62,13 @@ const envSchema = z.object({
     .string()
     .regex(/^\s*[a-z0-9][a-z0-9_-]{0,63}\s*(,\s*[a-z0-9][a-z0-9_-]{0,63}\s*)*$/, 'expected queue names, e.g. default,gpu')
     .optional(),
+  /**
+   * `off` runs the API without API_KEYS: every request is tenant `default`. It
+   * must be said, never implied by a missing API_KEYS (loadConfig's auth rule).
+   */
+  AUTH: z.preprocess(emptyAsUnset, z.enum(['on', 'off']).optional()),
+  /** Behind a TLS-terminating proxy: which peers' X-Forwarded-* headers to believe. */
+  TRUST_PROXY: trustProxySchema,
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}-]{1,64}$/, 'letters, digits, _ - { } only')
@@ -52,7 +94,13 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(0),
   MAX_QUEUE_DEPTH: z.coerce.number().int().min(0).max(1_000_000_000).default(1_000_000),
   TENANT_JOBS_PER_HOUR: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+  /** Long-polls (?wait, Prefer: wait) one API process holds at once; beyond, they are answered at once. */
+  MAX_LONG_POLLS: z.coerce.number().int().min(0).max(1_000_000).default(1000),
+  /** The same, for one tenant (with API_KEYS): no tenant can take every slot of a process. */
+  MAX_LONG_POLLS_PER_TENANT: z.coerce.number().int().min(0).max(1_000_000).default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** When set, the API's /metrics answers only Authorization: Bearer <METRICS_TOKEN>. */
+  METRICS_TOKEN: optionalSecret(),
   /**
    * Where a worker serves /metrics and /healthz (the API serves them on PORT).
    * Unset (or empty) by default: no metrics server, so any number of workers
@@ -63,10 +111,7 @@ const envSchema = z.object({
     z.coerce.number().int().min(0).max(65535).optional(),
   ),
   /** Opens the queue dashboard at /admin/queues; unset (or empty) keeps it off. */
-  ADMIN_TOKEN: z.preprocess(
-    (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
-    z.string().regex(/^[\x21-\x7e]{16,256}$/, '16 to 256 visible ASCII characters').optional(),
-  ),
+  ADMIN_TOKEN: optionalSecret(),
 });
 
 export type Config = Readonly<
@@ -89,8 +134,25 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Which process loads the config. The API refuses to start without API_KEYS
+ * unless AUTH=off says so: a published port with auth silently off is the
+ * mistake to prevent. The worker serves no tenant requests and has no such rule.
+ */
+export type ProcessRole = 'api' | 'worker';
+
+function authProblems(env: NodeJS.ProcessEnv): string[] {
+  const keysSet = env.API_KEYS !== undefined && env.API_KEYS.trim() !== '';
+  const authOff = env.AUTH?.trim() === 'off';
+  if (!keysSet && !authOff) {
+    return ['API_KEYS: required unless AUTH=off (set API_KEYS=tenant:token,... to require tokens, or AUTH=off to run without auth)'];
+  }
+  if (keysSet && authOff) return ['AUTH: off contradicts API_KEYS, which turns auth on; unset one of them'];
+  return [];
+}
+
 /** Parses the environment once; throws a ConfigError that names every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv): Config {
+export function loadConfig(env: NodeJS.ProcessEnv, options: { role?: ProcessRole } = {}): Config {
   const parsed = envSchema.safeParse(env);
   const problems = parsed.success
     ? []
@@ -104,6 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       problems.push(`API_KEYS: ${(err as Error).message}`);
     }
   }
+  if ((options.role ?? 'api') === 'api') problems.push(...authProblems(env));
   if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
     problems.push('REDIS_URL: required (redis://host:port), unless REDIS_CLUSTER_NODES is set');
   }
@@ -130,9 +193,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
 }
 
 /** For main.ts: prints every bad variable and exits 2 before anything starts. */
-export function loadConfigOrExit(env: NodeJS.ProcessEnv, processName: string): Config {
+export function loadConfigOrExit(env: NodeJS.ProcessEnv, processName: string, role: ProcessRole): Config {
   try {
-    return loadConfig(env);
+    return loadConfig(env, { role });
   } catch (err) {
     process.stderr.write(`${processName}: ${(err as Error).message}\n`);
     process.exit(2);

@@ -16,6 +16,9 @@ import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobStore } from './job-store.js';
 import type { ReplayCache } from './idempotency/replay-cache.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
+import type { LongPollSlots } from './long-poll-slots.js';
+import { registerLongPollMetrics } from './metrics/long-poll-metrics.js';
+import { metricsTokenCheck } from './metrics/metrics-token.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
 import { registerRequestMetrics } from './metrics/request-metrics.js';
 import { registerOpenApi } from './openapi.js';
@@ -45,6 +48,10 @@ export interface AppDeps {
     | 'ADMIN_TOKEN'
     | 'REQUEST_TIMEOUT_MS'
     | 'CONNECTION_TIMEOUT_MS'
+    | 'MAX_LONG_POLLS'
+    | 'MAX_LONG_POLLS_PER_TENANT'
+    | 'METRICS_TOKEN'
+    | 'TRUST_PROXY'
   >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
@@ -52,6 +59,8 @@ export interface AppDeps {
   store: Pick<JobStore, 'queues'>;
   enqueueOnce: EnqueueOnce;
   receipts: ReceiptReader;
+  /** The long-polls this process holds (metrics). */
+  longPolls: LongPollSlots;
   /** Answers retries of recently seen keys without Redis; optional. */
   replays?: ReplayCache;
   admission: Admission;
@@ -79,6 +88,9 @@ export async function buildApp(deps: AppDeps) {
     // Fits every valid key's receipt path; the router's refusals leave as problem+json.
     routerOptions: { maxParamLength: MAX_PATH_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler,
+    // Behind a TLS-terminating proxy: request.protocol (the admin cookie's Secure)
+    // and request.ip (the sign-in limit) from X-Forwarded-Proto/-For of these peers only.
+    trustProxy: deps.config.TRUST_PROXY,
   }).withTypeProvider<ZodTypeProvider>();
 
   // JSON only: fastify would also take text/plain, which then fails as a 400.
@@ -110,6 +122,7 @@ export async function buildApp(deps: AppDeps) {
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
   const { receipts } = deps;
+  registerLongPollMetrics(metrics, deps.longPolls);
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);
   await app.register(jobsRoutes, {
@@ -121,7 +134,8 @@ export async function buildApp(deps: AppDeps) {
     receipts,
   });
   await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
-  await app.register(metricsRoute, { registry: metrics });
+  const metricsToken = deps.config.METRICS_TOKEN;
+  await app.register(metricsRoute, { registry: metrics, authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken) });
   await app.register(receiptPage);
   if (deps.config.ADMIN_TOKEN !== undefined) {
     await app.register(queueDashboard, { queues: deps.store.queues(), adminToken: deps.config.ADMIN_TOKEN });

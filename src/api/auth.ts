@@ -13,10 +13,15 @@ export const DEFAULT_TENANT = 'default';
 
 const BEARER = /^Bearer +([\x21-\x7e]+) *$/i;
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for anything else. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
 function tenantOf(request: FastifyRequest, apiKeys: ApiKeys): string {
   const header = request.headers.authorization;
   if (header === undefined) throw new ProblemError('unauthorized', 'The Authorization header is missing.');
-  const token = BEARER.exec(header)?.[1];
+  const token = bearerToken(header);
   const tenant = token === undefined ? null : findTenant(apiKeys, token);
   if (tenant === null) throw new ProblemError('unauthorized', 'The bearer token is not valid.');
   return tenant;

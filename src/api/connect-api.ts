@@ -12,6 +12,7 @@ import type { CancelOutcome } from './cancellation/cancel-job.js';
 import { classifyExisting, type EnqueueRequest } from './idempotency/enqueue-once.js';
 import { createReplayCache, DEFAULT_REPLAY_CACHE, type ReplayCacheOptions } from './idempotency/replay-cache.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
+import { createLongPollSlots } from './long-poll-slots.js';
 import { openJobStore } from './job-store.js';
 import { createReceiptReader } from './receipt-reader.js';
 import { createRedisGuard } from './redis-guard.js';
@@ -28,6 +29,9 @@ export type ApiRedisConfig = Pick<
   | 'IDEMPOTENCY_TTL_SECONDS'
   | 'MAX_QUEUE_DEPTH'
   | 'TENANT_JOBS_PER_HOUR'
+  | 'API_KEYS'
+  | 'MAX_LONG_POLLS'
+  | 'MAX_LONG_POLLS_PER_TENANT'
 >;
 
 /**
@@ -118,7 +122,10 @@ export function connectApi(
     const events = client instanceof Cluster ? ['close', 'ready', '-node', '+node'] : ['close', 'ready'];
     for (const event of events) client.on(event, () => replays.clear());
   }
-  const receipts = createReceiptReader({ store, redis, jobEnds });
+  // With auth off every request is tenant `default`: a per-tenant cap would only be a lower process cap.
+  const perTenant = config.API_KEYS === null ? Infinity : config.MAX_LONG_POLLS_PER_TENANT;
+  const longPolls = createLongPollSlots({ perProcess: config.MAX_LONG_POLLS, perTenant });
+  const receipts = createReceiptReader({ store, redis, jobEnds, longPolls });
 
   return {
     store,
@@ -126,7 +133,7 @@ export function connectApi(
     jobEnds,
     started,
     /** The parts buildApp() takes. */
-    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, receipts, jobEnds, admission },
+    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, receipts, longPolls, jobEnds, admission },
     /** Closes everything, each step even if another fails. */
     close: () =>
       closeAll([

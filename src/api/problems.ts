@@ -79,6 +79,11 @@ export const problemCatalogue = {
     title: 'Job quota exceeded',
     description: 'This tenant created TENANT_JOBS_PER_HOUR jobs in the current hour. Replays of existing keys are still answered.',
   },
+  'too-many-login-attempts': {
+    status: 429,
+    title: 'Too many wrong admin tokens',
+    description: 'Too many wrong admin tokens came from this address, or from all addresses together, in 15 minutes: the dashboard checks no token until `Retry-After` seconds have passed. Sessions already signed in keep working.',
+  },
   'queue-full': {
     status: 503,
     title: 'Queue full',

@@ -36,7 +36,7 @@ export async function runServerCommand(name: ServerCommand, argv: readonly strin
   const fromFlags = Object.fromEntries(
     Object.entries(flags).flatMap(([flag, variable]) => (values[flag] === undefined ? [] : [[variable, values[flag]]])),
   );
-  const config = loadConfigOrExit({ ...env, ...fromFlags }, `job-intake ${name}`);
+  const config = loadConfigOrExit({ ...env, ...fromFlags }, `job-intake ${name}`, name);
   const registry = await loadJobTypes(config.JOB_TYPES_MODULE).catch((err: Error) => fail(err.message));
   const logger = createLogger({ level: config.LOG_LEVEL, name: `job-intake-${name}` });
 

@@ -2,9 +2,9 @@ import { JobFailedError, JobTimeoutError } from './errors.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
 import type { DefaultJobTypeMap, JobTypeMap, JobTypeName, PayloadOf, ResultOf } from './job-types.js';
 import { heldReceipt, receiptPath, type JobOptions, type JobReceipt, type ReceiptTarget, type Submission, type SubmitResult } from './receipts.js';
-import { retryPolicy, type RetryOptions } from './retry-policy.js';
+import { parseRetryAfter, retryPolicy, type RetryOptions } from './retry-policy.js';
 import { firstWaitSeconds, MAX_WAIT_SECONDS, preferHeader, submissionBody, toSubmitResult } from './submission-request.js';
-import { createTransport, type RetryNotice, type Transport } from './transport.js';
+import { createTransport, pause, type RetryNotice, type Transport } from './transport.js';
 
 export interface JobIntakeClientOptions {
   /** The service's base URL, e.g. `http://localhost:3000`. */
@@ -151,16 +151,16 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
       // The deadline also cuts a long-poll or a retry pause short.
       const expiry = Number.isFinite(remainingMs) ? AbortSignal.timeout(remainingMs) : undefined;
       const signals = [options.signal, expiry].filter((signal): signal is AbortSignal => signal !== undefined);
-      let answer: { receipt: JobReceipt<Type, ResultOf<Types, Type>>; ended: boolean };
-      try {
-        answer = await this.#readReceipt(target, waitSeconds, signals.length === 0 ? undefined : AbortSignal.any(signals));
-      } catch (err) {
+      const signal = signals.length === 0 ? undefined : AbortSignal.any(signals);
+      const asTimeout = (err: unknown) => {
         if (expiry?.aborted && !options.signal?.aborted) throw new JobTimeoutError(keyOf(target), last, timeoutMs);
         throw err;
-      }
+      };
+      const answer = await this.#readReceipt<Type, ResultOf<Types, Type>>(target, waitSeconds, signal).catch(asTimeout);
       if (last === undefined || changed(last, answer.receipt)) options.onProgress?.(answer.receipt.progress, answer.receipt);
       last = answer.receipt;
       if (answer.ended) return answer.receipt;
+      if (answer.pauseMs > 0) await pause(answer.pauseMs, signal).catch(asTimeout);
     }
   }
 
@@ -203,7 +203,12 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
     });
     // The service answers 200 once the job has ended and 202 while it has not:
     // keying on that, not on a list of end states, keeps working when new ones come.
-    return { receipt: JSON.parse(answer.body) as JobReceipt<Type, Result>, ended: answer.status === 200 };
+    const ended = answer.status === 200;
+    // Over its long-poll caps the service answers at once (Long-Poll-Skipped):
+    // asking again at once would spin, so the next read waits for Retry-After.
+    const skipped = waitSeconds > 0 && answer.headers.get('long-poll-skipped') !== null;
+    const pauseMs = skipped ? (parseRetryAfter(answer.headers.get('retry-after')) ?? 1000) : 0;
+    return { receipt: JSON.parse(answer.body) as JobReceipt<Type, Result>, ended, pauseMs };
   }
 }
 

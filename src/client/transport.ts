@@ -46,7 +46,7 @@ type TryOutcome =
   | { readonly kind: 'network'; readonly error: unknown };
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it fires. */
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+export function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     signal?.throwIfAborted();
     const onAbort = () => {

@@ -53,7 +53,17 @@ if (redisUrl === undefined || redisUrl === '') {
   log(`using REDIS_URL=${redisUrl.replace(/\/\/[^@]*@/, '//***@')}`);
 }
 
-const env = { ...process.env, REDIS_URL: redisUrl };
+// A developer's machine: the API listens on localhost only unless HOST says
+// otherwise, and runs without auth unless API_KEYS is given. AUTH=off is said
+// here explicitly, because the API refuses to start when neither is set.
+const given = (name: string) => (process.env[name] ?? '').trim() !== '';
+const env = {
+  ...process.env,
+  REDIS_URL: redisUrl,
+  HOST: given('HOST') ? process.env.HOST : '127.0.0.1',
+  ...(given('API_KEYS') || given('AUTH') ? {} : { AUTH: 'off' }),
+};
+if (env.AUTH === 'off') log('auth is off (AUTH=off): set API_KEYS=tenant:token,... to require tokens');
 // The Procfile's commands: the CLI's api and worker.
 const children: ChildProcess[] = ['api', 'worker'].map((command) =>
   spawn(process.execPath, [`${dist}cli/main.js`, command], { env, stdio: 'inherit', detached: true }),

@@ -31,6 +31,8 @@ export function testConfig(redisUrl: string, env: Record<string, string> = {}): 
     LOCK_DURATION_MS: '2000',
     STALLED_INTERVAL_MS: '1000',
     SHUTDOWN_GRACE_MS: '5000',
+    // The API refuses to start without API_KEYS unless AUTH=off is said.
+    ...(env.API_KEYS === undefined ? { AUTH: 'off' } : {}),
     ...env,
   });
 }

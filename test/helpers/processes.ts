@@ -59,7 +59,16 @@ export async function startCommand(
   const child = spawn(command!, args, {
     cwd: options.cwd ?? projectRoot,
     // No METRICS_PORT unless a test sets one: workers start as a process manager starts them.
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: port, ...env },
+    // AUTH=off unless the test turns auth on: the API refuses to start with neither.
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: port,
+      ...(env.API_KEYS === undefined ? { AUTH: 'off' } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogEntry[] = [];

@@ -3,14 +3,14 @@ import { ConfigError, loadConfig } from '../../src/config.js';
 
 describe('the operations settings', () => {
   it('serve no worker metrics and keep the dashboard off by default', () => {
-    const config = loadConfig({ REDIS_URL: 'redis://redis.internal:6380' });
+    const config = loadConfig({ REDIS_URL: 'redis://redis.internal:6380', AUTH: 'off' });
 
     expect(config.METRICS_PORT).toBeUndefined();
     expect(config.ADMIN_TOKEN).toBeUndefined();
   });
 
   it('take METRICS_PORT as a port, 0 as "any free port", and an empty one as unset', () => {
-    const metricsPort = (value: string) => loadConfig({ REDIS_URL: 'redis://redis.internal:6380', METRICS_PORT: value }).METRICS_PORT;
+    const metricsPort = (value: string) => loadConfig({ REDIS_URL: 'redis://redis.internal:6380', AUTH: 'off', METRICS_PORT: value }).METRICS_PORT;
 
     expect(metricsPort('9464')).toBe(9464);
     expect(metricsPort('0')).toBe(0);
@@ -19,14 +19,14 @@ describe('the operations settings', () => {
   });
 
   it('treat an empty ADMIN_TOKEN (as docker-compose passes it) as unset', () => {
-    expect(loadConfig({ REDIS_URL: 'redis://redis.internal:6380', ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined();
-    expect(loadConfig({ REDIS_URL: 'redis://redis.internal:6380', ADMIN_TOKEN: '  ' }).ADMIN_TOKEN).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'redis://redis.internal:6380', AUTH: 'off', ADMIN_TOKEN: '' }).ADMIN_TOKEN).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'redis://redis.internal:6380', AUTH: 'off', ADMIN_TOKEN: '  ' }).ADMIN_TOKEN).toBeUndefined();
   });
 
   it('refuse a short ADMIN_TOKEN or a METRICS_PORT out of range, naming each', () => {
     let error: unknown;
     try {
-      loadConfig({ REDIS_URL: 'redis://redis.internal:6380', ADMIN_TOKEN: 'short', METRICS_PORT: '70000' });
+      loadConfig({ REDIS_URL: 'redis://redis.internal:6380', AUTH: 'off', ADMIN_TOKEN: 'short', METRICS_PORT: '70000' });
     } catch (err) {
       error = err;
     }

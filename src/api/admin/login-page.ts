@@ -1,12 +1,15 @@
 /**
- * The dashboard's login form. Static text only (nothing from the request is
- * echoed), so it needs no escaping. The token goes in a POST body, never in a
+ * The dashboard's login form. Nothing from the request is echoed (the lock's
+ * minutes are a number we computed), so it needs no escaping. The token goes in a POST body, never in a
  * URL, so it stays out of access logs and browser history.
  */
-export function loginPage(options: { failed: boolean }): string {
-  const notice = options.failed
-    ? '<p class="error" role="alert">That token is not the admin token.</p>'
-    : '<p>Enter ADMIN_TOKEN to open the queue dashboard.</p>';
+export function loginPage(options: { failed: boolean; lockedMinutes?: number }): string {
+  const notice =
+    options.lockedMinutes !== undefined
+      ? `<p class="error" role="alert">Too many wrong tokens: sign-in is locked for ${options.lockedMinutes} more minute${options.lockedMinutes === 1 ? '' : 's'}.</p>`
+      : options.failed
+        ? '<p class="error" role="alert">That token is not the admin token.</p>'
+        : '<p>Enter ADMIN_TOKEN to open the queue dashboard.</p>';
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -6,12 +6,11 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '../errors.js';
 import type { ShardQueue } from '../job-store.js';
 import { sendProblem } from '../problem-handler.js';
-import { ADMIN_COOKIE, createAdminSession } from './admin-session.js';
+import { ADMIN_COOKIE, createAdminSession, SESSION_SECONDS } from './admin-session.js';
 import { loginPage } from './login-page.js';
 import { dashboardRefusal } from './refused-actions.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
-const SESSION_SECONDS = 8 * 3600;
 
 function sendHtml(reply: FastifyReply, status: number, html: string) {
   return reply.code(status).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(html);
@@ -21,10 +20,11 @@ const prefersHtml = (request: FastifyRequest) => (request.headers.accept ?? '').
 
 /**
  * bull-board at /admin/queues (see, retry, clean jobs), behind ADMIN_TOKEN:
- * `Authorization: Bearer <ADMIN_TOKEN>`, or the cookie POST /admin/login sets
- * (HttpOnly, SameSite=Strict so another site cannot drive the dashboard's
- * retry/clean actions, Path=/admin, 8 hours). Without either: 401, with the login
- * form for a browser and problem+json for anything else.
+ * `Authorization: Bearer <ADMIN_TOKEN>`, or the signed session cookie POST
+ * /admin/login sets (HttpOnly, SameSite=Strict so another site cannot drive the
+ * dashboard's retry/clean actions, Secure over HTTPS, Path=/admin, 8 hours; see
+ * admin-session.ts). Without either: 401, with the login form for a browser and
+ * problem+json for anything else; after too many wrong tokens, 429.
  */
 export const queueDashboard: FastifyPluginAsync<{ queues: readonly ShardQueue[]; adminToken: string }> = async (app, options) => {
   const session = createAdminSession(options.adminToken);
@@ -35,14 +35,36 @@ export const queueDashboard: FastifyPluginAsync<{ queues: readonly ShardQueue[];
 
   app.get('/admin/login', { schema: { hide: true } }, (_request, reply) => sendHtml(reply, 200, loginPage({ failed: false })));
 
+  /** 429 while the client's token would not be checked: the form for a browser, problem+json otherwise. */
+  function refuseLockedOut(request: FastifyRequest, reply: FastifyReply, seconds: number) {
+    request.log.warn({ retryAfterSeconds: seconds }, 'dashboard token refused: too many wrong admin tokens');
+    if (!prefersHtml(request)) {
+      const detail = `Too many wrong admin tokens; no token is checked for ${seconds} more seconds.`;
+      return sendProblem(new ProblemError('too-many-login-attempts', detail, { retryAfterSeconds: seconds }), request, reply);
+    }
+    reply.header('retry-after', String(seconds));
+    return sendHtml(reply, 429, loginPage({ failed: true, lockedMinutes: Math.ceil(seconds / 60) }));
+  }
+  // Before the dashboard's own hooks: a token from a locked-out address is answered
+  // 429 here, so bull-board's scope (its own error handler) never sees the refusal.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.authorization === undefined) return; // a form's token is checked in POST /admin/login
+    const seconds = session.lockedOut(request);
+    if (seconds > 0) return refuseLockedOut(request, reply, seconds);
+  });
+
   app.post('/admin/login', { schema: { hide: true } }, (request, reply) => {
     const token = (request.body as Record<string, string> | undefined)?.token;
-    if (!session.isAdminToken(token)) {
+    const seconds = session.lockedFor(request.ip);
+    if (seconds > 0) return refuseLockedOut(request, reply, seconds);
+    if (!session.checkToken(request.ip, token)) {
       request.log.warn('dashboard login refused: wrong admin token');
       return sendHtml(reply, 401, loginPage({ failed: true }));
     }
     request.log.info('dashboard login');
-    reply.setCookie(ADMIN_COOKIE, session.cookieValue, {
+    // A new signed value per sign-in; Secure whenever the browser came over HTTPS,
+    // also through a TLS-terminating proxy that TRUST_PROXY names (X-Forwarded-Proto).
+    reply.setCookie(ADMIN_COOKIE, session.issue(), {
       path: '/admin',
       httpOnly: true,
       sameSite: 'strict',
@@ -52,8 +74,9 @@ export const queueDashboard: FastifyPluginAsync<{ queues: readonly ShardQueue[];
     return reply.redirect(DASHBOARD_PATH, 303);
   });
 
-  app.post('/admin/logout', { schema: { hide: true } }, (_request, reply) => {
-    reply.clearCookie(ADMIN_COOKIE, { path: '/admin' });
+  // Clears the cookie in this browser; a copy taken before stays valid until it expires.
+  app.post('/admin/logout', { schema: { hide: true } }, (request, reply) => {
+    reply.clearCookie(ADMIN_COOKIE, { path: '/admin', httpOnly: true, sameSite: 'strict', secure: request.protocol === 'https' });
     return reply.redirect('/admin/login', 303);
   });
 

@@ -4,6 +4,7 @@ import { queueOf, type JobTypeRegistry } from '../../jobs/job-type.js';
 import { encodeJobId } from '../../shared/job-id.js';
 import { hasEnded, receiptSchema } from '../../shared/receipt.js';
 import { preferredWaitSeconds } from '../prefer-wait.js';
+import { LONG_POLL_SKIPPED } from '../long-poll-slots.js';
 import type { ReceiptReader } from '../receipt-reader.js';
 import type { Admission } from '../admission/admission.js';
 import { ProblemError } from '../errors.js';
@@ -108,11 +109,13 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
       } else {
         const waitSeconds = preferredWaitSeconds(request.headers.prefer);
         if (waitSeconds > 0) {
-          reply.header('preference-applied', `wait=${waitSeconds}`);
           const gone = new AbortController();
           reply.raw.once('close', () => gone.abort());
           try {
-            const receipt = await receipts.readWhenEnded(jobId, waitSeconds * 1000, gone.signal);
+            const { receipt, skipped } = await receipts.readForLongPoll(jobId, tenant, waitSeconds * 1000, gone.signal);
+            // RFC 7240 §3: a preference the server did not honour gets no Preference-Applied.
+            if (skipped === null) reply.header('preference-applied', `wait=${waitSeconds}`);
+            else reply.header(LONG_POLL_SKIPPED, skipped);
             if (receipt !== null && hasEnded(receipt.status)) return reply.code(200).send(receipt);
           } catch (err) {
             // The job exists: its 202 is the answer we have. A 503 here would tell

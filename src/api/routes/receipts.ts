@@ -6,6 +6,7 @@ import { hasEnded, receiptSchema, type Receipt } from '../../shared/receipt.js';
 import { ProblemError } from '../errors.js';
 import { parseIdempotencyKey } from '../idempotency/idempotency-key.js';
 import type { CancelJob } from '../cancellation/cancel-job.js';
+import { LONG_POLL_SKIPPED } from '../long-poll-slots.js';
 import type { ReceiptReader } from '../receipt-reader.js';
 import type { RedisGuard } from '../redis-guard.js';
 import { problemResponses } from './problem-responses.js';
@@ -37,7 +38,9 @@ export const receiptsRoutes: FastifyPluginAsyncZod<{ receipts: ReceiptReader; ca
       const key = keyFromPath(request.params.key);
       const gone = new AbortController();
       reply.raw.once('close', () => gone.abort()); // the client went away
-      const receipt = await receipts.readWhenEnded(encodeJobId(request.tenant, key), request.query.wait * 1000, gone.signal);
+      const jobId = encodeJobId(request.tenant, key);
+      const { receipt, skipped } = await receipts.readForLongPoll(jobId, request.tenant, request.query.wait * 1000, gone.signal);
+      if (skipped !== null) reply.header(LONG_POLL_SKIPPED, skipped);
       return sendReceipt(reply, receipt, key);
     },
   );

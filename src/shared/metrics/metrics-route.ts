@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import type { Registry } from 'prom-client';
 import { z } from 'zod';
 
@@ -7,10 +7,15 @@ import { z } from 'zod';
  * Redis availability) collect at scrape time, so a scrape costs one round trip
  * each and requests cost nothing.
  */
-export const metricsRoute: FastifyPluginAsync<{ registry: Registry }> = async (app, { registry }) => {
+export const metricsRoute: FastifyPluginAsync<{
+  registry: Registry;
+  /** Checks the caller before anything is collected, e.g. the API's METRICS_TOKEN. */
+  authorize?: onRequestHookHandler;
+}> = async (app, { registry, authorize }) => {
   app.get(
     '/metrics',
     {
+      ...(authorize === undefined ? {} : { onRequest: authorize }),
       schema: {
         summary: 'Prometheus metrics of this process',
         security: [],
