@@ -147,7 +147,8 @@ describe('a worker /metrics', () => {
       await submit(api, { key: 'w-cancel', token, body: { type: 'sleep', payload: { ms: 20_000 } } });
       await expect.poll(async () => (await receipt(api, 'w-cancel', { token })).json().status, { timeout: 5000, interval: 50 }).toBe('running');
       const canceled = await api.app.inject({ method: 'DELETE', url: '/v1/receipts/w-cancel', headers: { authorization: `Bearer ${token}` } });
-      expect(canceled.statusCode).toBe(202);
+      // 202 while the handler stops; 200 when it already has, by the time the receipt is read.
+      expect([200, 202]).toContain(canceled.statusCode);
       expect((await receipt(api, 'w-cancel', { token, wait: 10 })).json().status).toBe('canceled');
       const after = await scrape(worker.server);
 
