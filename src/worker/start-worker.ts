@@ -21,7 +21,7 @@ import { createWorker, servedQueues } from './worker.js';
 export async function startWorker(options: { config: Config; registry: JobTypeRegistry; logger?: Logger }) {
   const { config, registry } = options;
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL, name: 'job-intake-worker' });
-  servedQueues(registry, config.WORKER_QUEUES); // a queue no job type uses stops it here, before anything starts
+  servedQueues(registry, config.WORKER_QUEUES); // a queue no job type uses stops it here, before the metrics server
   // Only with METRICS_PORT set, and never fatal: a second worker on this host
   // finding the port taken logs a warning and runs jobs all the same.
   const metrics = createMetricsRegistry({ processMetrics: true });

@@ -51,6 +51,7 @@ export function servedQueues(registry: JobTypeRegistry, asked: readonly string[]
  */
 export function createWorker(deps: { config: WorkerConfig; connection: RedisClient; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
+  const queues = servedQueues(deps.registry, config.WORKER_QUEUES); // before anything starts
   const cancels = listenForCancels({
     connection: deps.connection,
     prefix: config.QUEUE_PREFIX,
@@ -65,7 +66,6 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
     canceledBeforeStart: (job) => cancels.canceledBeforeStart(job),
   });
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
-  const queues = servedQueues(deps.registry, config.WORKER_QUEUES);
   cancels.attach(runner);
   const shards = shardIndexes.flatMap((index) =>
     queues.map((queueName) => consumeShardQueue({ ...deps, index, queueName, runJob: runner.run })),

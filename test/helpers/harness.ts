@@ -91,6 +91,7 @@ export async function openInspector(config: Config, queueNames: readonly string[
     shardIndexes.map((index) => new Queue(name, { connection, prefix: shardPrefix(config.QUEUE_PREFIX, index) })),
   );
   return {
+    connection,
     /** Shard 0's queue of the first name: the only one unless QUEUE_SHARDS > 1. */
     queue: queues[0]!,
     queues,
