@@ -98,6 +98,18 @@ describe('the example project, from the packed package', () => {
     expect(JSON.parse(stdout)).toEqual({ words: { words: 7 }, primes: { below: 10_000_000, primes: 664_579 } });
   }, 60_000);
 
+  it('runs the API and a worker in one process of its own through job-intake/server, and stops it on SIGTERM', async () => {
+    const embedded = await startCommand('web', [process.execPath, 'one-process.js'], {
+      cwd: project,
+      env: { REDIS_URL: redis.url, AUTH: 'off', QUEUE_PREFIX: 'embedded', IMPORT_LOG: importLog },
+    });
+    started.push(embedded);
+    expect((await submitTo(embedded, 'embedded-1', { type: 'count-primes', payload: { below: 1000 } })).status).toBe(202);
+    expect(JSON.parse((await receiptFrom(embedded, 'embedded-1', 20)).body)).toMatchObject({ status: 'succeeded', result: { primes: 168 } });
+    embedded.kill('SIGTERM');
+    expect(await embedded.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
   it('type-checks a TypeScript client typed from the module: JobIntakeClient<JobTypeMapOf<typeof jobs>>', async () => {
     writeFileSync(
       join(project, 'tsconfig.json'),
