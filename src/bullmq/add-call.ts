@@ -1,6 +1,13 @@
 import { Job, type JobsOptions, type Queue } from 'bullmq';
-import { addDelayedJob, addPrioritizedJob, addStandardJob, type RawScript } from 'bullmq/dist/cjs/scripts/index.js';
+import { addDelayedJob, addPrioritizedJob, addStandardJob } from 'bullmq/dist/cjs/scripts/index.js';
 import { Packr } from 'msgpackr';
+
+/** One of BullMQ's Lua scripts, includes resolved, as its package ships them (scripts.d.ts). */
+export interface RawScript {
+  readonly name: string;
+  readonly content: string;
+  readonly keys: number;
+}
 
 /** The add scripts BullMQ picks from for a job without a parent: by delay, by priority, or plain. */
 export const bullmqAddScripts: ReadonlyMap<string, RawScript> = new Map(

@@ -4,17 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { assertBuilt } from './built-dist.js';
 
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * `npm pack` of this repository, as a user receives the package: prepack builds
- * dist/, and `files` decides what goes in. Returns the tarball's path.
+ * `npm pack` of this repository, as a user receives the package: `files`
+ * decides what goes in. Its prepack script is the build, which `npm test` has
+ * just run (assertBuilt checks it): running it again here would rewrite dist/
+ * under the other test files that run it at the same time.
  */
 export async function packPackage(): Promise<string> {
+  assertBuilt('api', 'cli', 'client', 'jobs', 'server', 'shared', 'worker');
   const destination = mkdtempSync(join(tmpdir(), 'job-intake-pack-'));
-  await run('npm', ['pack', '--silent', '--pack-destination', destination], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  await run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', destination], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
   const tarball = readdirSync(destination).find((name) => name.endsWith('.tgz'));
   if (tarball === undefined) throw new Error(`npm pack wrote no tarball to ${destination}`);
   return join(destination, tarball);

@@ -1,4 +1,4 @@
-import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
+import type { RawScript } from '../../bullmq/add-call.js';
 import { sameKeys, type BullmqAddCall } from '../../bullmq/add-call.js';
 
 /** What the enqueue-once script answers for one job (enqueue-once-script.ts). */

@@ -1,5 +1,5 @@
 import type { JobsOptions, Queue } from 'bullmq';
-import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
+import type { RawScript } from '../../bullmq/add-call.js';
 import { bullmqAddScripts, createBullmqAddCalls, type BullmqAddCalls } from '../../bullmq/add-call.js';
 import { enqueueOnceScript } from '../../bullmq/enqueue-once-script.js';
 import type { RedisClient } from '../../shared/redis.js';
