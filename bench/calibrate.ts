@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { checksumJob } from '../src/worker/handlers/checksum.js';
+import { checksumJob } from '../src/jobs/demo/checksum.js';
 
 const PROBE_BYTES = 8 * 1024 * 1024;
 const WARM_UP_MS = 1000;

@@ -8,5 +8,6 @@ export const resultsDir = `${benchDir}results/`;
 export const builtBenchDir = fileURLToPath(new URL('./', import.meta.url));
 
 /** job-intake exactly as the Procfile runs it. */
-export const intakeApiEntry = `${projectRoot}dist/api/main.js`;
-export const intakeWorkerEntry = `${projectRoot}dist/worker/main.js`;
+/** As the Procfile runs them: the built CLI's `api` and `worker` commands. */
+export const intakeApiEntry = [`${projectRoot}dist/cli/main.js`, 'api'] as const;
+export const intakeWorkerEntry = [`${projectRoot}dist/cli/main.js`, 'worker'] as const;

@@ -13,8 +13,9 @@ export interface BenchProcess {
  * /dev/null: a subject logging at info pays for formatting its lines, as in
  * production, but nobody has to read them. Stderr is kept for error messages.
  */
-export function startNode(entry: string, env: Record<string, string>, nodeArgs: string[] = []): BenchProcess {
-  const child = spawn(process.execPath, [...nodeArgs, entry], {
+export function startNode(entry: string | readonly string[], env: Record<string, string>, nodeArgs: string[] = []): BenchProcess {
+  const [script, ...args] = typeof entry === 'string' ? [entry] : entry;
+  const child = spawn(process.execPath, [...nodeArgs, script!, ...args], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { freePort } from '../src/dev/free-port.js';
 import { startRedisCluster } from '../src/dev/redis-cluster.js';
 import { startRedisServer } from '../src/dev/redis-server.js';
-import { JOBS_QUEUE } from '../src/shared/queue-names.js';
+import { DEFAULT_QUEUE } from '../src/jobs/job-type.js';
 import { closeRedis, connectRedis, type RedisTarget } from '../src/shared/redis.js';
 import { shardPrefix } from '../src/shared/shards.js';
 import { cpuSeconds } from './cpu-time.js';
@@ -130,7 +130,7 @@ export interface ScalingDrainRun {
 async function measureDrain(subject: ScalingSubject, settings: BenchSettings): Promise<ScalingDrainRun> {
   const backend = await startBackend(subject);
   const connection = connectRedis(backend.target, { maxRetriesPerRequest: null }, 'bench-drain');
-  const queues = Array.from({ length: subject.shards }, (_, i) => new Queue(JOBS_QUEUE, { connection, prefix: shardPrefix(PREFIX, i) }));
+  const queues = Array.from({ length: subject.shards }, (_, i) => new Queue(DEFAULT_QUEUE, { connection, prefix: shardPrefix(PREFIX, i) }));
   let worker: BenchProcess | undefined;
   try {
     await Promise.all(queues.map((queue) => queue.pause()));

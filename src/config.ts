@@ -55,6 +55,13 @@ const envSchema = z.object({
     .regex(/^\s*\d{1,4}\s*(,\s*\d{1,4}\s*)*$/, 'expected shard indexes, e.g. 0,2,5')
     .optional(),
   API_KEYS: z.string().optional(),
+  /** The team's job types (a module path, relative to the working directory); unset: the demo types. `--jobs` sets it. */
+  JOB_TYPES_MODULE: z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), z.string().optional()),
+  /** The queues a worker serves (`--queues`); unset: every queue of its job types. */
+  WORKER_QUEUES: z
+    .string()
+    .regex(/^\s*[a-z0-9][a-z0-9_-]{0,63}\s*(,\s*[a-z0-9][a-z0-9_-]{0,63}\s*)*$/, 'expected queue names, e.g. default,gpu')
+    .optional(),
   /**
    * `off` runs the API without API_KEYS: every request is tenant `default`. It
    * must be said, never implied by a missing API_KEYS (loadConfig's auth rule).
@@ -108,13 +115,15 @@ const envSchema = z.object({
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof envSchema>, 'API_KEYS' | 'WORKER_SHARDS'> & {
+  Omit<z.infer<typeof envSchema>, 'API_KEYS' | 'WORKER_SHARDS' | 'WORKER_QUEUES'> & {
     /** Token → tenant; null when auth is off (every request is tenant `default`). */
     API_KEYS: ApiKeys | null;
     /** Where Redis is: REDIS_CLUSTER_NODES when set, else REDIS_URL. */
     redisTarget: RedisTarget;
     /** The shards a worker consumes; null means all of them. */
     WORKER_SHARDS: readonly number[] | null;
+    /** The queues a worker serves; null means every queue of its job types. */
+    WORKER_QUEUES: readonly string[] | null;
   }
 >;
 
@@ -179,7 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { role?: ProcessRole
             return { host: host!, port: Number(port) };
           }),
         };
-  return Object.freeze({ ...data, API_KEYS: apiKeys, WORKER_SHARDS: workerShards, redisTarget });
+  const workerQueues = data.WORKER_QUEUES === undefined ? null : data.WORKER_QUEUES.split(',').map((queue) => queue.trim());
+  return Object.freeze({ ...data, API_KEYS: apiKeys, WORKER_SHARDS: workerShards, WORKER_QUEUES: workerQueues, redisTarget });
 }
 
 /** For main.ts: prints every bad variable and exits 2 before anything starts. */

@@ -7,7 +7,7 @@ export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
 export interface HttpSubject {
   readonly id: 'job-intake' | 'plain-bullmq' | 'reservation' | 'ceiling';
   readonly label: string;
-  readonly entry: string;
+  readonly entry: string | readonly string[];
   env(redisUrl: string, prefix: string): Record<string, string>;
 }
 

@@ -6,17 +6,17 @@ import type { Config } from '../config.js';
 import { createMetricsRegistry } from '../shared/metrics/metrics-registry.js';
 import { metricsRoute } from '../shared/metrics/metrics-route.js';
 import { registerRedisUpGauge } from '../shared/metrics/redis-up-gauge.js';
-import type { JobTypeRegistry } from '../worker/handlers/job-type.js';
+import type { JobTypeRegistry } from '../jobs/job-type.js';
 import { queueDashboard } from './admin/queue-dashboard.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
 import type { CancelJob } from './cancellation/cancel-job.js';
 import { createConnectionLimits } from './connection-limits.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
-import type { JobShards } from './job-shards.js';
+import type { JobStore } from './job-store.js';
 import type { ReplayCache } from './idempotency/replay-cache.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
-import { createLongPollSlots } from './long-poll-slots.js';
+import type { LongPollSlots } from './long-poll-slots.js';
 import { registerLongPollMetrics } from './metrics/long-poll-metrics.js';
 import { metricsTokenCheck } from './metrics/metrics-token.js';
 import { registerQueueDepthGauge } from './metrics/queue-depth-gauge.js';
@@ -26,7 +26,7 @@ import { MAX_PATH_PARAM_LENGTH } from './idempotency/idempotency-key.js';
 import { registerJsonBodyParser } from './json-body/json-body-parser.js';
 import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './problem-handler.js';
 import { isPublicRoute } from './public-routes.js';
-import { createReceiptReader } from './receipt-reader.js';
+import type { ReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
@@ -55,8 +55,12 @@ export interface AppDeps {
   >;
   logger: Logger | FastifyBaseLogger;
   registry: JobTypeRegistry;
-  shards: JobShards;
+  /** Every queue of every shard: metrics and the dashboard show each. */
+  store: Pick<JobStore, 'queues'>;
   enqueueOnce: EnqueueOnce;
+  receipts: ReceiptReader;
+  /** The long-polls this process holds (metrics). */
+  longPolls: LongPollSlots;
   /** Answers retries of recently seen keys without Redis; optional. */
   replays?: ReplayCache;
   admission: Admission;
@@ -113,23 +117,12 @@ export async function buildApp(deps: AppDeps) {
   // One registry per app, so tests can build several side by side.
   const metrics = createMetricsRegistry({ processMetrics: deps.processMetrics ?? false });
   registerRequestMetrics(app, metrics);
-  registerQueueDepthGauge(metrics, { queues: deps.shards.all.map((shard) => shard.queue), redis: deps.redis });
+  registerQueueDepthGauge(metrics, { queues: deps.store.queues(), redis: deps.redis });
   registerRedisUpGauge(metrics, () => deps.redis.ping(), deps.config.REDIS_TIMEOUT_MS);
 
   await registerOpenApi(app); // before the routes: it collects them as they are added
-  // With auth off every request is tenant `default`: a per-tenant cap would only be a lower process cap.
-  const perTenant = deps.config.API_KEYS === null ? Infinity : deps.config.MAX_LONG_POLLS_PER_TENANT;
-  const longPolls = createLongPollSlots({ perProcess: deps.config.MAX_LONG_POLLS, perTenant });
-  registerLongPollMetrics(metrics, longPolls);
-  const receipts = createReceiptReader({
-    queuesFor: (jobId) => {
-      const previous = deps.shards.previous(jobId);
-      return previous === null ? [deps.shards.current(jobId).queue] : [deps.shards.current(jobId).queue, previous.queue];
-    },
-    redis: deps.redis,
-    jobEnds: deps.jobEnds,
-    longPolls,
-  });
+  const { receipts } = deps;
+  registerLongPollMetrics(metrics, deps.longPolls);
   await app.register(healthRoutes, { redis: deps.redis, isClosing });
   await app.register(problemsRoutes);
   await app.register(jobsRoutes, {
@@ -145,7 +138,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsRoute, { registry: metrics, authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken) });
   await app.register(receiptPage);
   if (deps.config.ADMIN_TOKEN !== undefined) {
-    await app.register(queueDashboard, { queues: deps.shards.all.map((shard) => shard.queue), adminToken: deps.config.ADMIN_TOKEN });
+    await app.register(queueDashboard, { queues: deps.store.queues(), adminToken: deps.config.ADMIN_TOKEN });
   }
   return app;
 }

@@ -1,28 +1,29 @@
-import type { QueueEvents, QueueEventsOptions } from 'bullmq';
+import type { QueueEvents } from 'bullmq';
+import { setLastEventId } from '../bullmq/events-cursor.js';
 
 /**
- * Lets long-polls wait for a job to end, on BullMQ's event stream (one blocking
- * XREAD per shard per API process, shared by every waiting request), never by polling.
+ * Lets long-polls wait for a job to end, on BullMQ's event streams (one
+ * blocking XREAD per queue and shard, each on a connection of its own, shared
+ * by every request waiting on a job there), never by polling.
  *
- * The readers start with the first long-poll, not with the process: until then
- * an API process that nobody long-polls does not decode every event of every
- * job (about 4% of its CPU under load; docs/performance.md). `listening()`
- * fixes each reader's start at the stream's current end before the long-poll
- * reads the job's state, so an end written after that read is still seen.
+ * A reader starts with the first long-poll on a job of its queue, not with the
+ * process: until then an API process that nobody long-polls does not decode
+ * every event of every job (about 4% of its CPU under load; docs/performance.md).
+ * `listening(reader)` fixes the reader's start at the stream's current end
+ * before the long-poll reads the job's state, so an end written after that read
+ * is still seen.
  */
 export function createJobEndWaiter(
-  queueEventsOfEveryShard: readonly QueueEvents[],
   /** The id of the last entry in a reader's event stream now ('0-0' when empty). */
   streamEnd: (queueEvents: QueueEvents) => Promise<string>,
 ) {
   const waiters = new Map<string, Set<() => void>>();
   let stopped = false;
   const running = new Set<QueueEvents>();
-  let starting: Promise<void> | null = null;
+  const starting = new Map<QueueEvents, Promise<void>>();
 
   async function startReading(queueEvents: QueueEvents): Promise<void> {
-    if (running.has(queueEvents)) return;
-    (queueEvents.opts as QueueEventsOptions).lastEventId = await streamEnd(queueEvents);
+    setLastEventId(queueEvents, await streamEnd(queueEvents));
     running.add(queueEvents);
     queueEvents.run().catch((err: unknown) => {
       running.delete(queueEvents); // the next long-poll starts it again
@@ -36,10 +37,6 @@ export function createJobEndWaiter(
     waiters.delete(jobId);
     for (const resolve of set) resolve();
   };
-  for (const queueEvents of queueEventsOfEveryShard) {
-    queueEvents.on('completed', wake);
-    queueEvents.on('failed', wake);
-  }
 
   return {
     /** True after stop(): long-polls answer at once with the current state. */
@@ -51,23 +48,24 @@ export function createJobEndWaiter(
       stopped = true;
       for (const set of [...waiters.values()]) for (const resolve of [...set]) resolve();
     },
+    /** Wakes the waiters of the jobs this reader reports ended (called once per reader, when it is made). */
+    watch(queueEvents: QueueEvents): void {
+      queueEvents.on('completed', wake);
+      queueEvents.on('failed', wake);
+    },
     /**
-     * Resolves once every shard's reader runs, from a start taken now. Await it
-     * after wait() and before reading the job's state; only a process's first
-     * long-poll (or the first after a reader failed) waits on Redis here.
+     * Resolves once this reader runs, from a start taken now. Await it after
+     * wait() and before reading the job's state; only the first long-poll on a
+     * queue (or the first after its reader failed) waits on Redis here.
      */
-    listening(): Promise<void> {
-      if (running.size === queueEventsOfEveryShard.length) return Promise.resolve();
-      starting ??= Promise.all(queueEventsOfEveryShard.map(startReading)).then(
-        () => {
-          starting = null;
-        },
-        (err: unknown) => {
-          starting = null;
-          throw err;
-        },
-      );
-      return starting;
+    listening(queueEvents: QueueEvents): Promise<void> {
+      if (running.has(queueEvents)) return Promise.resolve();
+      let start = starting.get(queueEvents);
+      if (start === undefined) {
+        start = startReading(queueEvents).finally(() => starting.delete(queueEvents));
+        starting.set(queueEvents, start);
+      }
+      return start;
     },
     /**
      * Resolves when an event says the job ended, after `ms`, or when `signal`

@@ -1,6 +1,6 @@
-import type { Queue } from 'bullmq';
 import { hasEnded, toReceipt, type Receipt } from '../shared/receipt.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
+import type { JobStore, ShardQueue } from './job-store.js';
 import type { LongPollRefusal, LongPollSlots } from './long-poll-slots.js';
 import type { RedisGuard } from './redis-guard.js';
 
@@ -12,25 +12,29 @@ export interface WaitedReceipt {
 
 /** Reads receipts, now or as soon as the job ends (long-poll, `Prefer: wait`). */
 export function createReceiptReader(deps: {
-  /** The queues a job id may live in, most likely first (current shard, then the previous layout's). */
-  queuesFor: (jobId: string) => readonly Queue[];
+  store: Pick<JobStore, 'locate'>;
   redis: RedisGuard;
   jobEnds: JobEndWaiter;
   longPolls: LongPollSlots;
 }) {
-  const { redis, jobEnds, longPolls } = deps;
+  const { store, redis, jobEnds, longPolls } = deps;
 
-  function read(jobId: string): Promise<Receipt | null> {
+  async function readIn(where: ShardQueue, jobId: string): Promise<Receipt | null> {
+    // State first, then the hash: states only move forward, so a hash read after
+    // an ended state already holds the result or error (the reverse order could
+    // pair "failed" with a hash read before the failure was written).
+    const state = await where.queue.getJobState(jobId);
+    const job = await where.queue.getJob(jobId);
+    return job === undefined ? null : toReceipt(job, state);
+  }
+
+  /** The receipt now; with `listen`, the event reader of the job's queue runs before its state is read. */
+  function read(jobId: string, listen = false): Promise<Receipt | null> {
     return redis.run(async () => {
-      for (const queue of deps.queuesFor(jobId)) {
-        // State first, then the hash: states only move forward, so a hash read after
-        // an ended state already holds the result or error (the reverse order could
-        // pair "failed" with a hash read before the failure was written).
-        const state = await queue.getJobState(jobId);
-        const job = await queue.getJob(jobId);
-        if (job !== undefined) return toReceipt(job, state);
-      }
-      return null;
+      const found = await store.locate(jobId);
+      if (found === null) return null;
+      if (listen) await jobEnds.listening(found.where.events());
+      return readIn(found.where, jobId);
     });
   }
 
@@ -42,8 +46,7 @@ export function createReceiptReader(deps: {
       // Listen before reading, so an end between the read and the wait is not missed.
       const waiting = longPoll ? jobEnds.wait(jobId, deadline - Date.now(), signal) : null;
       try {
-        if (waiting !== null) await redis.run(() => jobEnds.listening());
-        const receipt = await read(jobId);
+        const receipt = await read(jobId, waiting !== null);
         if (waiting === null || receipt === null || hasEnded(receipt.status)) return receipt;
         await waiting.ended;
       } finally {
@@ -53,7 +56,7 @@ export function createReceiptReader(deps: {
   }
 
   return {
-    read,
+    read: (jobId: string) => read(jobId),
     /**
      * The receipt once the job has ended, or its state after `waitMs`, or at once
      * when `signal` fires (the client left) or the process shuts down. Over the

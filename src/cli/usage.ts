@@ -2,6 +2,13 @@
 export const USAGE = `Usage: job-intake <command> [options]
 
 Commands:
+  api [--jobs FILE]     run the HTTP API (env JOB_TYPES_MODULE; without it the
+                        demo job types sleep and checksum)
+  worker [--jobs FILE] [--queues A,B] [--concurrency N]
+                        run a worker: every queue of the job types, or those
+                        named (env WORKER_QUEUES), N jobs at a time per queue
+                        (env WORKER_CONCURRENCY); the rest of the configuration
+                        is read from the environment (README: Configuration)
   submit <type> [--payload JSON|@file.json|@-] [--key K] [--delay MS]
          [--priority N] [--wait [--timeout S]]
                         submit a job once; without --key a UUIDv7 key is made,

@@ -1,8 +1,8 @@
 // Types only: `import type` is erased from the built client, so it carries none
 // of the worker's code (bullmq, ioredis, the handlers) into a caller's bundle.
 import type { z } from 'zod';
-import type { DefaultJobType } from '../worker/handlers/index.js';
-import type { JobType } from '../worker/handlers/job-type.js';
+import type { DemoJobType } from '../jobs/demo/index.js';
+import type { JobType } from '../jobs/job-type.js';
 
 /** What a caller sends for one job type and what it gets back. */
 export interface JobSignature {
@@ -13,20 +13,27 @@ export interface JobSignature {
 /** Job type name → its signature. */
 export type JobTypeMap = { readonly [type: string]: JobSignature };
 
+type AnyJobType = JobType<z.ZodType, unknown, string>;
+
 /**
- * The map for a union of job type definitions. The payload is the schema's
- * input (defaults are optional: the server fills them in); the result is what
- * `run` resolves to, which the worker stores as JSON.
+ * The map for job type definitions: a module's list of them (`typeof jobs`,
+ * as it default-exports them) or a union. The payload is the schema's input
+ * (defaults are optional: the server fills them in); the result is what `run`
+ * resolves to, which the worker stores as JSON.
  */
-export type JobTypeMapOf<Types extends JobType<z.ZodType, unknown, string>> = {
+export type JobTypeMapOf<Types extends AnyJobType | ReadonlyArray<AnyJobType>> = MapOfUnion<
+  Types extends ReadonlyArray<infer Each extends AnyJobType> ? Each : Extract<Types, AnyJobType>
+>;
+
+type MapOfUnion<Types extends AnyJobType> = {
   [Definition in Types as Definition['type']]: {
     payload: z.input<Definition['payloadSchema']>;
     result: Awaited<ReturnType<Definition['run']>>;
   };
 };
 
-/** The job types this package ships: `sleep` and `checksum`. */
-export type DefaultJobTypeMap = JobTypeMapOf<DefaultJobType>;
+/** The demo job types this package ships: `sleep` and `checksum`. */
+export type DefaultJobTypeMap = JobTypeMapOf<DemoJobType>;
 
 
 export type JobTypeName<Types extends JobTypeMap> = keyof Types & string;

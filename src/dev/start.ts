@@ -64,8 +64,9 @@ const env = {
   ...(given('API_KEYS') || given('AUTH') ? {} : { AUTH: 'off' }),
 };
 if (env.AUTH === 'off') log('auth is off (AUTH=off): set API_KEYS=tenant:token,... to require tokens');
-const children: ChildProcess[] = ['api/main.js', 'worker/main.js'].map((entry) =>
-  spawn(process.execPath, [`${dist}${entry}`], { env, stdio: 'inherit', detached: true }),
+// The Procfile's commands: the CLI's api and worker.
+const children: ChildProcess[] = ['api', 'worker'].map((command) =>
+  spawn(process.execPath, [`${dist}cli/main.js`, command], { env, stdio: 'inherit', detached: true }),
 );
 const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
 

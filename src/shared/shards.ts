@@ -11,6 +11,16 @@ export function shardPrefix(queuePrefix: string, index: number): string {
   return `{${queuePrefix}-${index}}`;
 }
 
+/**
+ * The set of queue names a shard has held jobs in (`{ji-0}:~queues`), kept by
+ * the enqueue script: one key is one job across every queue of a shard, so the
+ * script looks a job id up in each. `~` never appears in a queue name, so this
+ * key can never be one of BullMQ's (`{ji-0}:<queue>:...`).
+ */
+export function shardQueuesKey(prefix: string): string {
+  return `${prefix}:~queues`;
+}
+
 /** FNV-1a (32 bit) over the UTF-8 bytes: stable across processes, versions and languages. */
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;

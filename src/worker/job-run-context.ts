@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CANCELED_REASON } from '../shared/cancellation.js';
-import type { JobContext } from './handlers/job-type.js';
+import type { JobContext } from '../jobs/job-type.js';
 
 /** Why a run was stopped from outside its handler: a cancel, or its time limit (a TimeoutError). */
 export type StopReason = typeof CANCELED_REASON | DOMException;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
-import type { JobType, JobTypeRegistry } from './handlers/job-type.js';
+import type { JobType, JobTypeRegistry } from '../jobs/job-type.js';
 import { JobRunContext } from './job-run-context.js';
 
 export interface RunJobLimits {
@@ -37,6 +37,16 @@ function storableResult(result: unknown, maxBytes: number): unknown {
     throw new UnrecoverableError(`handler returned ${bytes} bytes of result; MAX_RESULT_BYTES is ${maxBytes}`);
   }
   return JSON.parse(json) as unknown;
+}
+
+/** The result as stored, checked against the type's resultSchema when it has one: a mismatch is a bug, not bad luck. */
+function checkedResult(stored: unknown, jobType: JobType): unknown {
+  if (jobType.resultSchema === undefined) return stored;
+  const checked = jobType.resultSchema.safeParse(stored);
+  if (!checked.success) {
+    throw new UnrecoverableError(`handler returned a result that does not match its resultSchema: ${z.prettifyError(checked.error)}`);
+  }
+  return stored;
 }
 
 /**
@@ -98,7 +108,7 @@ export function createJobRunner(deps: {
       const run = jobType.run(payload, context);
       run.catch(() => {}); // its failure is reported through the race below
       const result = await Promise.race([run, context.whenStopped]);
-      const stored = storableResult(result, deps.limits.maxResultBytes);
+      const stored = checkedResult(storableResult(result, deps.limits.maxResultBytes), jobType);
       deps.logger.info({ durationMs: Date.now() - started, ...fields }, 'job succeeded');
       return stored;
     } catch (thrown) {

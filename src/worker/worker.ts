@@ -5,9 +5,9 @@ import type { Config } from '../config.js';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../shared/close-all.js';
 import { tenantOfJobId } from '../shared/job-id.js';
-import { JOBS_QUEUE, retention } from '../shared/queue-names.js';
+import { retention } from '../shared/job-options.js';
 import { allShardIndexes, shardPrefix } from '../shared/shards.js';
-import type { JobTypeRegistry } from './handlers/job-type.js';
+import { queuesOf, type JobTypeRegistry } from '../jobs/job-type.js';
 import { listenForCancels } from './cancel-requests.js';
 import { startRetentionSweeper } from './retention-sweeper.js';
 import { createJobRunner, type JobRunner } from './run-job.js';
@@ -26,16 +26,32 @@ export type WorkerConfig = Pick<
   | 'QUEUE_SHARDS'
   | 'QUEUE_SHARDS_PREVIOUS'
   | 'WORKER_SHARDS'
+  | 'WORKER_QUEUES'
 >;
 
+/** The queues a worker serves: WORKER_QUEUES (`--queues`), or every queue of its job types. */
+export function servedQueues(registry: JobTypeRegistry, asked: readonly string[] | null): string[] {
+  const known = queuesOf(registry);
+  if (asked === null) return known;
+  const unknown = asked.filter((queue) => !known.includes(queue));
+  if (unknown.length > 0) {
+    throw new Error(`WORKER_QUEUES: no job type uses ${unknown.map((q) => `"${q}"`).join(', ')}; the job types' queues are ${known.map((q) => `"${q}"`).join(', ')}`);
+  }
+  return [...new Set(asked)];
+}
+
 /**
- * Consumes the job queues of its shards (WORKER_SHARDS, or all of them), one
- * BullMQ Worker per shard. A killed worker's jobs are found by BullMQ's stall
- * check once their lock lapses: within LOCK_DURATION_MS + STALLED_INTERVAL_MS
- * (15 s by default) another worker runs them again.
+ * Consumes the queues it serves (WORKER_QUEUES, or every queue of its job
+ * types) in its shards (WORKER_SHARDS, or all of them): one BullMQ Worker per
+ * queue and shard, each running up to WORKER_CONCURRENCY jobs. A job waits in
+ * its queue until a worker serving that queue takes it. A killed worker's jobs
+ * are found by BullMQ's stall check once their lock lapses: within
+ * LOCK_DURATION_MS + STALLED_INTERVAL_MS (15 s by default) another worker runs
+ * them again.
  */
 export function createWorker(deps: { config: WorkerConfig; connection: RedisClient; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
+  const queues = servedQueues(deps.registry, config.WORKER_QUEUES); // before anything starts
   const cancels = listenForCancels({
     connection: deps.connection,
     prefix: config.QUEUE_PREFIX,
@@ -51,12 +67,15 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
   });
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
   cancels.attach(runner);
-  const shards = shardIndexes.map((index) => consumeShard({ ...deps, index, runJob: runner.run }));
+  const shards = shardIndexes.flatMap((index) =>
+    queues.map((queueName) => consumeShardQueue({ ...deps, index, queueName, runJob: runner.run })),
+  );
 
   let closing: Promise<void> | undefined;
   return {
     workers: shards.map((shard) => shard.worker),
     shardIndexes,
+    queues,
     waitUntilReady: () => Promise.all(shards.map((shard) => shard.worker.waitUntilReady())),
     /**
      * Stops taking jobs and lets active ones finish, results stored, for up to
@@ -74,7 +93,7 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
         const shardsClosed = await Promise.allSettled(shards.map((shard) => shard.close(graceOver)));
         clearTimeout(timer);
         const failures = shardsClosed.flatMap((outcome, index) =>
-          outcome.status === 'rejected' ? [new Error(`closing shard ${shardIndexes[index]} failed`, { cause: outcome.reason })] : [],
+          outcome.status === 'rejected' ? [new Error(`closing ${shards[index]!.name} failed`, { cause: outcome.reason })] : [],
         );
         try {
           await cancels.close();
@@ -88,17 +107,18 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
   };
 }
 
-function consumeShard(deps: {
+function consumeShardQueue(deps: {
   config: WorkerConfig;
   connection: RedisClient;
   logger: Logger;
   index: number;
+  queueName: string;
   runJob: JobRunner['run'];
 }) {
-  const { config } = deps;
-  const logger = deps.logger.child({ shard: deps.index });
+  const { config, queueName } = deps;
+  const logger = deps.logger.child({ shard: deps.index, queue: queueName });
   const prefix = shardPrefix(config.QUEUE_PREFIX, deps.index);
-  const worker = new Worker(JOBS_QUEUE, deps.runJob, {
+  const worker = new Worker(queueName, deps.runJob, {
     connection: deps.connection,
     prefix,
     concurrency: config.WORKER_CONCURRENCY,
@@ -107,7 +127,7 @@ function consumeShard(deps: {
     // BullMQ fails a job that stalls more than this, whatever attempts remain;
     // the default of 1 would fail a job on a second worker crash.
     maxStalledCount: config.MAX_STALLED_COUNT,
-    // Every finished job is kept IDEMPOTENCY_TTL_SECONDS (queue-names.ts: why here, not per job).
+    // Every finished job is kept IDEMPOTENCY_TTL_SECONDS (job-options.ts: why here, not per job).
     ...retention(config),
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
@@ -121,12 +141,13 @@ function consumeShard(deps: {
       logger.warn({ jobId: job.id, tenant: tenantOfJobId(job.id), type: job.name, err }, 'job failed for good');
     }
   });
-  const retentionQueue = new Queue(JOBS_QUEUE, { connection: deps.connection, prefix });
+  const retentionQueue = new Queue(queueName, { connection: deps.connection, prefix });
   retentionQueue.on('error', (err) => logger.warn({ err }, 'retention queue error'));
   const sweeper = startRetentionSweeper({ queue: retentionQueue, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, logger });
 
   return {
     worker,
+    name: `queue "${queueName}" of shard ${deps.index}`,
     /**
      * BullMQ's close() is memoised, so a waiting close() could not be turned
      * into close(true) when the grace runs out: pause() does the waiting instead.

@@ -15,19 +15,20 @@ function waiterOnOneShard(prefix: string) {
   const queueEvents = new QueueEvents('jobs', { connection: { url: redis.url }, prefix, autorun: false });
   closers.push(() => queueEvents.close(), () => client.quit());
   const eventsKey = queueEvents.keys.events!;
-  const waiter = createJobEndWaiter([queueEvents], async () => (await client.xrevrange(eventsKey, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0');
+  const waiter = createJobEndWaiter(async () => (await client.xrevrange(eventsKey, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0');
+  waiter.watch(queueEvents);
   /** What BullMQ's finish script writes when a job completes. */
   const writeCompleted = (jobId: string) => client.xadd(eventsKey, '*', 'event', 'completed', 'jobId', jobId, 'returnvalue', 'null');
-  return { waiter, writeCompleted };
+  return { waiter, queueEvents, writeCompleted };
 }
 
 describe('createJobEndWaiter', () => {
   it('wakes on an end written right after listening() resolved, before its reader has read anything', async () => {
-    const { waiter, writeCompleted } = waiterOnOneShard('race');
+    const { waiter, queueEvents, writeCompleted } = waiterOnOneShard('race');
     await writeCompleted('older-job'); // the stream is not empty: the start is its end, not its beginning
 
     const { ended } = waiter.wait('the-job', 10_000);
-    await waiter.listening();
+    await waiter.listening(queueEvents);
     await writeCompleted('the-job');
 
     const woke = await Promise.race([ended.then(() => 'woke'), new Promise((resolve) => setTimeout(resolve, 5000, 'timed out'))]);
@@ -35,14 +36,14 @@ describe('createJobEndWaiter', () => {
   });
 
   it('starts no reader before listening() and starts each one once', async () => {
-    const { waiter } = waiterOnOneShard('once');
+    const { waiter, queueEvents } = waiterOnOneShard('once');
     const readers = () => eventStreamReaders(redis.url);
 
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await readers()).toBe(0);
 
-    await Promise.all([waiter.listening(), waiter.listening()]);
-    await waiter.listening();
+    await Promise.all([waiter.listening(queueEvents), waiter.listening(queueEvents)]);
+    await waiter.listening(queueEvents);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await readers()).toBe(1);
   });

@@ -2,12 +2,15 @@
 // `@ts-expect-error` below must be an error and every expectTypeOf must hold,
 // or the suite fails. Nothing here runs: the calls sit in a function never called.
 import { describe, expectTypeOf, it } from 'vitest';
+import { z } from 'zod';
+import { defineJobType } from '../../src/jobs/job-type.js';
 import {
   JobIntakeClient,
   type FinishedSubmission,
   type JobOptions,
   type JobReceipt,
   type JobTypeMap,
+  type JobTypeMapOf,
   type Submission,
   type SubmitResult,
 } from '../../src/client/index.js';
@@ -92,5 +95,22 @@ describe('the typed client', () => {
   it('lets a caller who knows types only at run time use any name and payload', () => {
     const untyped = new JobIntakeClient<JobTypeMap>({ baseUrl: 'http://127.0.0.1:1' });
     expectTypeOf(untyped.submit<string>).parameter(1).toBeUnknown();
+  });
+
+  it("types a team's own job types from its module's list: JobIntakeClient<JobTypeMapOf<typeof jobs>>", () => {
+    const jobs = [
+      defineJobType({ type: 'resize', description: '', payloadSchema: z.strictObject({ width: z.number() }), run: async () => ({ ok: true as const }) }),
+      defineJobType({ type: 'email', description: '', queue: 'mail', payloadSchema: z.strictObject({ to: z.string() }), run: async () => 'sent' }),
+    ];
+    const own = new JobIntakeClient<JobTypeMapOf<typeof jobs>>({ baseUrl: 'http://127.0.0.1:1' });
+    expectTypeOf(own.submit<'resize'>).parameter(1).toEqualTypeOf<{ width: number }>();
+    expectTypeOf(own.run<'email'>).returns.resolves.toEqualTypeOf<string>();
+    const neverCalled = async () => {
+      // @ts-expect-error: sleep is not one of this module's job types
+      await own.submit('sleep', { ms: 1 });
+      // @ts-expect-error: an email goes to a string
+      await own.submit('email', { to: 5 });
+    };
+    expectTypeOf(neverCalled).returns.resolves.toBeVoid();
   });
 });

@@ -11,8 +11,8 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 assertBuilt('cli', 'client');
 
-/** Every module the built file reaches through static and dynamic imports: [relative files, bare specifiers]. */
-function importGraph(entry: string): { files: Set<string>; bare: Set<string> } {
+/** Every module the built file reaches through static (and, unless told not to, dynamic) imports: [relative files, bare specifiers]. */
+function importGraph(entry: string, options: { dynamic: boolean } = { dynamic: true }): { files: Set<string>; bare: Set<string> } {
   const files = new Set<string>();
   const bare = new Set<string>();
   const visit = (file: string) => {
@@ -20,7 +20,8 @@ function importGraph(entry: string): { files: Set<string>; bare: Set<string> } {
     files.add(file);
     const source = readFileSync(file, 'utf8');
     // tsc keeps import/export-from statements as written (type-only ones are erased).
-    for (const match of source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) {
+    const imports = options.dynamic ? /(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g : /(?:\bfrom\s*|\bimport\s+)['"]([^'"]+)['"]/g;
+    for (const match of source.matchAll(imports)) {
       const specifier = match[1]!;
       if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
       else bare.add(specifier);
@@ -39,11 +40,12 @@ describe('the built package', () => {
     expect(graph.files.size).toBeGreaterThanOrEqual(8);
   });
 
-  it('gives the CLI only Node built-ins besides the client', () => {
-    const graph = importGraph('dist/cli/main.js');
+  it("gives the CLI's client commands only Node built-ins besides the client; the service loads only for api and worker", () => {
+    const graph = importGraph('dist/cli/main.js', { dynamic: false });
 
     expect([...graph.bare].sort()).toEqual(['node:fs/promises', 'node:util']);
     expect([...graph.files].every((file) => /\/dist\/(cli|client)\//.test(file))).toBe(true);
+    expect(importGraph('dist/cli/main.js').bare).toContain('bullmq');
   });
 
   it('starts the bin with a shebang, so npm can link it as a command', () => {

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
-import { openApiServices } from '../../src/api/services.js';
+import { connectApi } from '../../src/api/connect-api.js';
 import { startRedisCluster, type RedisCluster } from '../../src/dev/redis-cluster.js';
 import { closeAll } from '../../src/shared/close-all.js';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry } from '../../src/jobs/job-type.js';
 import { assertBuilt } from '../helpers/built-dist.js';
 import { FAST_RECOVERY_ENV } from '../helpers/fault-cluster.js';
 import { silentLogger, testConfig } from '../helpers/harness.js';
@@ -67,8 +68,8 @@ describe('an API process started on a 3-master Redis Cluster with 3 shards', () 
 describe('a submission that reaches an API whose connection is up but whose queues are still starting', () => {
   it('waits for them within REDIS_TIMEOUT_MS and gets its 202', async () => {
     const config = testConfig('redis://unused:1', { REDIS_CLUSTER_NODES: cluster.nodeList, QUEUE_SHARDS: '3' });
-    const apiServices = openApiServices(config, silentLogger);
-    const app = await buildApp({ config, logger: silentLogger, registry: defaultJobTypes, ...apiServices.appDeps });
+    const apiServices = connectApi(config, createRegistry(demoJobTypes), silentLogger);
+    const app = await buildApp({ config, logger: silentLogger, ...apiServices.appDeps });
     try {
       if (apiServices.connection.status !== 'ready') await once(apiServices.connection, 'ready');
 

@@ -4,14 +4,15 @@ import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import type { ReplayCacheOptions } from '../../src/api/idempotency/replay-cache.js';
-import { openApiServices } from '../../src/api/services.js';
+import { connectApi } from '../../src/api/connect-api.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../../src/shared/close-all.js';
-import { JOBS_QUEUE } from '../../src/shared/queue-names.js';
 import { closeRedis, connectRedis, patientRedisOptions } from '../../src/shared/redis.js';
 import { allShardIndexes, shardIndex, shardPrefix } from '../../src/shared/shards.js';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
-import type { JobTypeRegistry } from '../../src/worker/handlers/job-type.js';
+import { DEFAULT_QUEUE } from '../../src/jobs/job-type.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry } from '../../src/jobs/job-type.js';
+import type { JobTypeRegistry } from '../../src/jobs/job-type.js';
 import { createWorker } from '../../src/worker/worker.js';
 import { useRedisServer } from './redis-server.js';
 
@@ -45,14 +46,12 @@ export async function startApi(
 ) {
   const logger = options.logger ?? silentLogger;
   // Tests read the queue depth fresh each time, so backpressure is exact there.
-  const services = openApiServices(config, logger, { queueDepthRefreshMs: 0, replayCache: options.replayCache });
-  await Promise.race([services.started, new Promise((resolve) => setTimeout(resolve, 2000))]);
-  const app = await buildApp({
-    config,
-    logger,
-    registry: options.registry ?? defaultJobTypes,
-    ...services.appDeps,
+  const services = connectApi(config, options.registry ?? createRegistry(demoJobTypes), logger, {
+    queueDepthRefreshMs: 0,
+    replayCache: options.replayCache,
   });
+  await Promise.race([services.started, new Promise((resolve) => setTimeout(resolve, 2000))]);
+  const app = await buildApp({ config, logger, ...services.appDeps });
   await app.ready();
   return {
     app,
@@ -69,7 +68,7 @@ export async function startWorker(config: Config, options: { registry?: JobTypeR
   const worker = createWorker({
     config,
     connection,
-    registry: options.registry ?? defaultJobTypes,
+    registry: options.registry ?? createRegistry(demoJobTypes),
     logger: options.logger ?? silentLogger,
   });
   await worker.waitUntilReady();
@@ -84,17 +83,19 @@ export async function startWorker(config: Config, options: { registry?: JobTypeR
   };
 }
 
-/** What Redis holds, read the way an operator would (BullMQ's own counts, over every shard). */
-export async function openInspector(config: Config) {
+/** What Redis holds, read the way an operator would (BullMQ's own counts, over every shard of the named queues). */
+export async function openInspector(config: Config, queueNames: readonly string[] = [DEFAULT_QUEUE]) {
   const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'test:inspector');
-  const queues = allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS }).map(
-    (index) => new Queue(JOBS_QUEUE, { connection, prefix: shardPrefix(config.QUEUE_PREFIX, index) }),
+  const shardIndexes = allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
+  const queues = queueNames.flatMap((name) =>
+    shardIndexes.map((index) => new Queue(name, { connection, prefix: shardPrefix(config.QUEUE_PREFIX, index) })),
   );
   return {
-    /** Shard 0's queue: the only one unless QUEUE_SHARDS > 1. */
+    connection,
+    /** Shard 0's queue of the first name: the only one unless QUEUE_SHARDS > 1. */
     queue: queues[0]!,
     queues,
-    /** The queue a job id lives in under the current layout. */
+    /** The queue (of the first name) a job id lives in under the current layout. */
     queueOf: (jobId: string) => queues[shardIndex(jobId, config.QUEUE_SHARDS)]!,
     async jobCount(): Promise<number> {
       const perShard = await Promise.all(

@@ -40,11 +40,24 @@ async function until<T>(probe: () => Promise<T | undefined> | T | undefined, tim
 }
 
 /** Starts `web` or `worker` from the Procfile with the given env; resolves once it serves. */
-export async function startService(kind: 'web' | 'worker', env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<ServiceProcess> {
+export function startService(kind: 'web' | 'worker', env: Record<string, string>, options: { waitReady?: boolean } = {}): Promise<ServiceProcess> {
+  return startCommand(kind, procfileCommand(kind), { env, waitReady: options.waitReady });
+}
+
+/**
+ * Starts a `web` or `worker` process with any command line (a Procfile's, in
+ * any folder), on a free port for web; resolves once it serves.
+ */
+export async function startCommand(
+  kind: 'web' | 'worker',
+  commandLine: readonly string[],
+  options: { env: Record<string, string>; cwd?: string; waitReady?: boolean },
+): Promise<ServiceProcess> {
+  const { env } = options;
   const port = kind === 'web' ? String(await freePort()) : '0';
-  const [command, ...args] = procfileCommand(kind);
+  const [command, ...args] = commandLine;
   const child = spawn(command!, args, {
-    cwd: projectRoot,
+    cwd: options.cwd ?? projectRoot,
     // No METRICS_PORT unless a test sets one: workers start as a process manager starts them.
     // AUTH=off unless the test turns auth on: the API refuses to start with neither.
     env: {

@@ -18,7 +18,7 @@ beforeEach(async () => {
 const board = (method: 'PUT' | 'PATCH', path: string, body: unknown = {}) =>
   api.app.inject({
     method,
-    url: `/admin/queues/api/queues/jobs${path}`,
+    url: `/admin/queues/api/queues/default${path}`,
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
     payload: JSON.stringify(body),
   });

@@ -71,7 +71,7 @@ describe('the queue dashboard at /admin/queues', () => {
     }
   });
 
-  inBrowser('after sign-in shows the jobs queue and the job the test submitted', async () => {
+  inBrowser('after sign-in shows the default queue and the job the test submitted', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     try {
@@ -82,7 +82,7 @@ describe('the queue dashboard at /admin/queues', () => {
       expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
       expect(cookie?.value).not.toContain(adminToken);
 
-      await page.goto(`${base}/admin/queues/queue/jobs?status=waiting`);
+      await page.goto(`${base}/admin/queues/queue/default?status=waiting`);
       await page.getByText('acme~shown-on-the-board').first().waitFor({ timeout: 10_000 });
       await page.screenshot({ path: `${process.env.SCREENSHOT_DIR ?? '/tmp'}/job-intake-dashboard.png`, fullPage: true });
       expect(await page.getByText('acme~shown-on-the-board').count()).toBeGreaterThan(0);
@@ -92,7 +92,7 @@ describe('the queue dashboard at /admin/queues', () => {
   });
 
   it('also opens to scripts that send Authorization: Bearer with the admin token', async () => {
-    const res = await fetch(`${base}/admin/queues/api/queues?activeQueue=jobs&status=waiting`, {
+    const res = await fetch(`${base}/admin/queues/api/queues?activeQueue=default&status=waiting`, {
       headers: { authorization: `Bearer ${adminToken}` },
     });
 
@@ -104,18 +104,18 @@ describe('the queue dashboard at /admin/queues', () => {
     const admin = { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' };
     const job = encodeURIComponent('acme~shown-on-the-board');
     const refused = [
-      { method: 'POST', path: '/api/queues/jobs/add', body: { name: 'sleep', data: { ms: 1 }, options: { jobId: 'acme~sneaky' } } },
-      { method: 'PATCH', path: `/api/queues/jobs/${job}/update-data`, body: { jobData: { ms: 999 } } },
-      { method: 'PUT', path: '/api/queues/jobs/obliterate', body: {} },
+      { method: 'POST', path: '/api/queues/default/add', body: { name: 'sleep', data: { ms: 1 }, options: { jobId: 'acme~sneaky' } } },
+      { method: 'PATCH', path: `/api/queues/default/${job}/update-data`, body: { jobData: { ms: 999 } } },
+      { method: 'PUT', path: '/api/queues/default/obliterate', body: {} },
     ];
     for (const { method, path, body } of refused) {
       const res = await fetch(`${base}/admin/queues${path}`, { method, headers: admin, body: JSON.stringify(body) });
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(await res.json()).toMatchObject({ type: '/problems/forbidden' });
     }
-    const stored = await api.services.shards.current('acme~shown-on-the-board').queue.getJob('acme~shown-on-the-board');
+    const stored = await api.services.store.placeFor('acme~shown-on-the-board', 'default').queue.getJob('acme~shown-on-the-board');
     expect(stored?.data).toEqual({ ms: 5, failAttempts: 0 });
-    expect(await api.services.shards.current('acme~sneaky').queue.getJob('acme~sneaky')).toBeUndefined();
+    expect(await api.services.store.placeFor('acme~sneaky', 'default').queue.getJob('acme~sneaky')).toBeUndefined();
   });
 });
 

@@ -1,3 +1,4 @@
+import { DEFAULT_QUEUE } from '../../src/jobs/job-type.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
@@ -76,7 +77,7 @@ async function submitSleep(base: string, key: string, ms: number) {
 }
 
 async function jobState(jobId: string) {
-  const queue = new Queue('jobs', { connection: { url: redis.url }, prefix: shardPrefix('ji', 0) });
+  const queue = new Queue(DEFAULT_QUEUE, { connection: { url: redis.url }, prefix: shardPrefix('ji', 0) });
   try {
     return await queue.getJobState(jobId);
   } finally {

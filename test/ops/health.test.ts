@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
-import { openApiServices } from '../../src/api/services.js';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
+import { connectApi } from '../../src/api/connect-api.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry } from '../../src/jobs/job-type.js';
 import { silentLogger, startApi, testConfig } from '../helpers/harness.js';
 import { startRedisServer } from '../helpers/redis-server.js';
 import { sample, scrape, startObservedWorker } from './ops-harness.js';
@@ -38,11 +39,11 @@ describe('health and readiness', () => {
     const redis = await startRedisServer();
     cleanups.push(() => redis.stop());
     const config = testConfig(redis.url);
-    const services = openApiServices(config, silentLogger);
+    const services = connectApi(config, createRegistry(demoJobTypes), silentLogger);
     cleanups.push(() => services.close());
     await services.started;
     let closing = false;
-    const app = await buildApp({ config, logger: silentLogger, registry: defaultJobTypes, ...services.appDeps, isClosing: () => closing });
+    const app = await buildApp({ config, logger: silentLogger, ...services.appDeps, isClosing: () => closing });
     cleanups.push(() => app.close());
 
     expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200);

@@ -1,7 +1,8 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry } from '../../src/jobs/job-type.js';
 import { startApi, submit, testConfig, TOKENS, type TestApi } from '../helpers/harness.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 
@@ -100,8 +101,8 @@ describe('the OpenAPI document at /openapi.json', () => {
   it("shows each job type's payload schema in the POST /v1/jobs body", () => {
     const variants = doc.paths['/v1/jobs']!.post!.requestBody.content['application/json'].schema.oneOf as any[];
 
-    expect(variants.map((variant) => variant.title).sort()).toEqual([...defaultJobTypes.keys()].sort());
-    for (const jobType of defaultJobTypes.values()) {
+    expect(variants.map((variant) => variant.title).sort()).toEqual(demoJobTypes.map((jobType) => jobType.type).sort());
+    for (const jobType of demoJobTypes) {
       const variant = variants.find((v) => v.title === jobType.type);
       expect(variant.properties.type.enum ?? [variant.properties.type.const]).toEqual([jobType.type]);
       expect(variant.description).toBe(jobType.description);

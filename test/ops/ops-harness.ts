@@ -4,7 +4,8 @@ import type { Config } from '../../src/config.js';
 import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../../src/shared/close-all.js';
 import { createMetricsRegistry } from '../../src/shared/metrics/metrics-registry.js';
 import { closeRedis, connectRedis, patientRedisOptions } from '../../src/shared/redis.js';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry } from '../../src/jobs/job-type.js';
 import { buildMetricsServer } from '../../src/worker/metrics-server.js';
 import { registerWorkerMetrics } from '../../src/worker/metrics/worker-metrics.js';
 import { createWorker } from '../../src/worker/worker.js';
@@ -15,13 +16,13 @@ export async function startObservedWorker(config: Config, options: { logger?: Lo
   const logger = options.logger ?? silentLogger;
   const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'test:observed-worker');
   connection.on('error', () => {}); // tests stop Redis on purpose
-  const worker = createWorker({ config, connection, registry: defaultJobTypes, logger });
+  const worker = createWorker({ config, connection, registry: createRegistry(demoJobTypes), logger });
   await worker.waitUntilReady();
   const registry = createMetricsRegistry();
   registerWorkerMetrics(registry, {
     workers: worker.workers,
     connection,
-    jobTypes: defaultJobTypes,
+    jobTypes: createRegistry(demoJobTypes),
     redisTimeoutMs: config.REDIS_TIMEOUT_MS,
   });
   const server = await buildMetricsServer({ registry, logger });

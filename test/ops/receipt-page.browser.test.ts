@@ -103,7 +103,8 @@ describe.skipIf(skipWithoutChromium())('the receipt page at /ui/receipts/{key}',
       await expect.poll(() => page.locator('#status').textContent(), { timeout: 5000 }).toBe('running');
 
       const res = await api.app.inject({ method: 'DELETE', url: '/v1/receipts/stop-me', headers: { authorization: `Bearer ${token}` } });
-      expect(res.statusCode).toBe(202);
+      // 202 while the handler stops; 200 when it already has, by the time the receipt is read.
+      expect([200, 202]).toContain(res.statusCode);
 
       await expect.poll(() => page.locator('#status').textContent(), { timeout: 10_000 }).toBe('canceled');
       expect(await page.locator('#error-section').isVisible()).toBe(true);

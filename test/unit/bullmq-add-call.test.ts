@@ -1,9 +1,9 @@
 import { Job, Queue } from 'bullmq';
 import { afterAll, describe, expect, it } from 'vitest';
 import { unpack } from 'msgpackr';
-import { createBullmqAddCalls, recordBullmqAddCall, type AddCallRequest, type BullmqAddCall } from '../../src/api/idempotency/bullmq-add-call.js';
+import { createBullmqAddCalls, recordBullmqAddCall, type AddCallRequest, type BullmqAddCall } from '../../src/bullmq/add-call.js';
 import { encodeJobId } from '../../src/shared/job-id.js';
-import { jobOptions } from '../../src/shared/queue-names.js';
+import { jobOptions } from '../../src/shared/job-options.js';
 import { shardPrefix } from '../../src/shared/shards.js';
 
 // Building an add call sends nothing: the queue never connects.

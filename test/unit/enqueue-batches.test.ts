@@ -1,6 +1,6 @@
 import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
 import { describe, expect, it } from 'vitest';
-import type { BullmqAddCall } from '../../src/api/idempotency/bullmq-add-call.js';
+import type { BullmqAddCall } from '../../src/bullmq/add-call.js';
 import { createEnqueueBatches, MAX_BATCH_BYTES, MAX_BATCH_JOBS, type JobReply } from '../../src/api/idempotency/enqueue-batches.js';
 
 // How the batcher cuts one turn's jobs into script calls, seen through the calls
@@ -21,7 +21,7 @@ function recordingSender() {
     const bullmqKeyCount = args[0] as number;
     const jobKeys = keys.slice(bullmqKeyCount);
     calls.push({ script: script.name, jobKeys, argCount: args[1] as number, args: args.slice(2) });
-    return jobKeys.map((key) => [1, `fp-of-${key}`, key]);
+    return jobKeys.map((key) => [1, `fp-of-${key}`, key, 'a-queue']);
   };
   return { calls, send };
 }
@@ -38,9 +38,9 @@ describe('enqueue batches', () => {
     // Per job: BullMQ's arguments, then its fingerprint.
     expect(calls[0]!.args.slice(0, 4)).toEqual(['packed-a', '{}', 'options', 'fp-a']);
     expect(replies).toEqual([
-      [1, 'fp-of-q:a', 'q:a'],
-      [1, 'fp-of-q:b', 'q:b'],
-      [1, 'fp-of-q:c', 'q:c'],
+      [1, 'fp-of-q:a', 'q:a', 'a-queue'],
+      [1, 'fp-of-q:b', 'q:b', 'a-queue'],
+      [1, 'fp-of-q:c', 'q:c', 'a-queue'],
     ]);
   });
 
@@ -110,7 +110,7 @@ describe('enqueue batches', () => {
     gaveUp.abort(new Error('deadline passed'));
 
     await expect(withdrawn).rejects.toThrow('deadline passed');
-    expect(await kept).toEqual([1, 'fp-of-q:kept', 'q:kept']);
+    expect(await kept).toEqual([1, 'fp-of-q:kept', 'q:kept', 'a-queue']);
     expect(calls.map((call) => call.jobKeys)).toEqual([['q:kept']]);
   });
 

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { abortableDelay } from '../../src/worker/handlers/abortable-delay.js';
-import { createRegistry, defineJobType, type JobType } from '../../src/worker/handlers/job-type.js';
+import { abortableDelay } from '../../src/jobs/demo/abortable-delay.js';
+import { createRegistry, defineJobType, type JobType } from '../../src/jobs/job-type.js';
 import { createJobRunner } from '../../src/worker/run-job.js';
 
 /** The parts of a BullMQ Job the runner reads; the worker tests run real ones. */

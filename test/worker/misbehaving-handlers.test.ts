@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { abortableDelay } from '../../src/worker/handlers/abortable-delay.js';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
-import { createRegistry, defineJobType } from '../../src/worker/handlers/job-type.js';
+import { abortableDelay } from '../../src/jobs/demo/abortable-delay.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry, defineJobType } from '../../src/jobs/job-type.js';
 import { receipt, submit, useApiAndWorker } from '../helpers/harness.js';
 
 const empty = z.strictObject({});
@@ -23,6 +23,13 @@ const misbehaving = [
     },
   }),
   defineJobType({ type: 'returns-huge', description: '', payloadSchema: empty, run: async () => 'x'.repeat(10_000) }),
+  defineJobType({
+    type: 'returns-wrong-shape',
+    description: '',
+    payloadSchema: empty,
+    resultSchema: z.strictObject({ total: z.number() }),
+    run: async () => JSON.parse('{"total":"many"}') as { total: number }, // a bug the type system cannot see
+  }),
   defineJobType({
     type: 'ignores-signal',
     description: '',
@@ -48,7 +55,7 @@ const misbehaving = [
     },
   }),
 ];
-const registry = createRegistry([...defaultJobTypes.values(), ...misbehaving]);
+const registry = createRegistry([...demoJobTypes, ...misbehaving]);
 
 const service = useApiAndWorker({ env: { JOB_ATTEMPTS: '1', MAX_RESULT_BYTES: '1024', JOB_TIMEOUT_MS: '400' }, registry });
 
@@ -67,6 +74,7 @@ describe('handlers that misbehave fail their job with a clear error, and the wor
     ['returns-bigint', /^handler returned a result that is not JSON: .*BigInt/],
     ['returns-cycle', /^handler returned a result that is not JSON: .*circular/i],
     ['returns-huge', /^handler returned 10002 bytes of result; MAX_RESULT_BYTES is 1024$/],
+    ['returns-wrong-shape', /^handler returned a result that does not match its resultSchema: .*total/s],
     ['ignores-signal', /^job timed out after 300 ms$/],
     ['honours-signal', /^job timed out after 400 ms$/],
   ])('%s', async (type, message) => {

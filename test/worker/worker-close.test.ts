@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { closeRedis, connectRedis, patientRedisOptions } from '../../src/shared/redis.js';
-import { defaultJobTypes } from '../../src/worker/handlers/index.js';
+import { demoJobTypes } from '../../src/jobs/demo/index.js';
+import { createRegistry } from '../../src/jobs/job-type.js';
 import { createWorker } from '../../src/worker/worker.js';
 import { silentLogger, testConfig } from '../helpers/harness.js';
 import { useRedisServer } from '../helpers/redis-server.js';
@@ -23,7 +24,7 @@ describe('closing a worker', () => {
   it('closes every shard and the cancel listener when one shard fails to close, and reports that shard', async () => {
     const config = testConfig(redis.url, { QUEUE_SHARDS: '2' });
     const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'test:worker');
-    const worker = createWorker({ config, connection, registry: defaultJobTypes, logger: silentLogger });
+    const worker = createWorker({ config, connection, registry: createRegistry(demoJobTypes), logger: silentLogger });
     await worker.waitUntilReady();
     expect(await connectedClients()).toContain('job-intake:worker-cancels');
     // A fault in shard 0's first close step (what a lost Redis reply would do).
@@ -35,7 +36,7 @@ describe('closing a worker', () => {
     );
 
     expect(closed).toBeInstanceOf(AggregateError);
-    expect((closed as AggregateError).errors.map((err: Error) => err.message)).toEqual(['closing shard 0 failed']);
+    expect((closed as AggregateError).errors.map((err: Error) => err.message)).toEqual(['closing queue "default" of shard 0 failed']);
     // Only the connection the test passed in is left: both BullMQ workers' blocking
     // connections, and the cancel subscriber, are gone.
     expect(await connectedClients()).toEqual(['test:worker']);

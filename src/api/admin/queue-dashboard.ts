@@ -2,9 +2,9 @@ import cookie from '@fastify/cookie';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { Queue } from 'bullmq';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError } from '../errors.js';
+import type { ShardQueue } from '../job-store.js';
 import { sendProblem } from '../problem-handler.js';
 import { ADMIN_COOKIE, createAdminSession, SESSION_SECONDS } from './admin-session.js';
 import { loginPage } from './login-page.js';
@@ -26,7 +26,7 @@ const prefersHtml = (request: FastifyRequest) => (request.headers.accept ?? '').
  * admin-session.ts). Without either: 401, with the login form for a browser and
  * problem+json for anything else; after too many wrong tokens, 429.
  */
-export const queueDashboard: FastifyPluginAsync<{ queues: readonly Queue[]; adminToken: string }> = async (app, options) => {
+export const queueDashboard: FastifyPluginAsync<{ queues: readonly ShardQueue[]; adminToken: string }> = async (app, options) => {
   const session = createAdminSession(options.adminToken);
   await app.register(cookie); // scoped to the dashboard: no cookie parsing on the API's hot path
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
@@ -81,13 +81,15 @@ export const queueDashboard: FastifyPluginAsync<{ queues: readonly Queue[]; admi
   });
 
   await app.register(async (board) => {
-    // Every shard's queue is named `jobs`; bull-board tells them apart by a display prefix.
-    const adapters = options.queues.map((queue, index) =>
-      new BullMQAdapter(queue, options.queues.length > 1 ? { prefix: `shard-${index}-` } : {}),
+    // One board entry per queue and shard: each shard has a queue of every name, so
+    // with several shards bull-board tells them apart by a display prefix.
+    const sharded = new Set(options.queues.map((shardQueue) => shardQueue.shardIndex)).size > 1;
+    const adapters = options.queues.map(
+      ({ queue, shardIndex }) => new BullMQAdapter(queue, sharded ? { prefix: `shard-${shardIndex}-` } : {}),
     );
     const refusal = dashboardRefusal({
       basePath: DASHBOARD_PATH,
-      queues: new Map(adapters.map((adapter, index) => [adapter.getName(), options.queues[index]!])),
+      queues: new Map(adapters.map((adapter, index) => [adapter.getName(), options.queues[index]!.queue])),
     });
     board.addHook('onRequest', async (request, reply) => {
       if (!session.isAdmin(request)) {

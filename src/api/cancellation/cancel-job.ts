@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { RedisClient } from '../../shared/redis.js';
 import { CANCELED_REASON, cancelChannel } from '../../shared/cancellation.js';
-import { cancelJobScript } from './cancel-job-script.js';
+import { cancelJobScript } from '../../bullmq/cancel-job-script.js';
 
 const COMMAND = 'jobIntakeCancelJob';
 
@@ -21,7 +21,7 @@ type WithCancelCommand = {
 
 /** Cancels a job in one atomic step (see cancel-job-script.ts for every case). */
 export function createCancelJob(deps: { queue: Queue; connection: RedisClient; prefix: string }) {
-  if (!(COMMAND in deps.connection)) deps.connection.defineCommand(COMMAND, { numberOfKeys: 8, lua: cancelJobScript });
+  if (!(COMMAND in deps.connection)) deps.connection.defineCommand(COMMAND, { numberOfKeys: 9, lua: cancelJobScript });
   const keys = deps.queue.keys;
 
   return async function cancelJob(jobId: string): Promise<CancelOutcome> {
@@ -34,6 +34,7 @@ export function createCancelJob(deps: { queue: Queue; connection: RedisClient; p
       keys.failed!,
       deps.queue.toKey(jobId),
       keys.events!,
+      keys.meta!,
       jobId,
       Date.now(),
       CANCELED_REASON,

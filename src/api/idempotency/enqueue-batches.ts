@@ -1,8 +1,16 @@
-import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
-import { sameKeys, type BullmqAddCall } from './bullmq-add-call.js';
+import type { RawScript } from '../../bullmq/add-call.js';
+import { sameKeys, type BullmqAddCall } from '../../bullmq/add-call.js';
 
 /** What the enqueue-once script answers for one job (enqueue-once-script.ts). */
-export type JobReply = [created: number, fingerprint: string, timestamp: string] | number | null;
+export type JobReply = [created: number, fingerprint: string, timestamp: string, queue: string] | number | null;
+
+/** What every call of one enqueue carries besides BullMQ's keys and each job's (enqueue-once-script.ts). */
+export interface CallFrame {
+  /** Keys after BullMQ's, before the jobs'. */
+  readonly keys: readonly string[];
+  /** Arguments after the key and argument counts, before the jobs'. */
+  readonly args: ReadonlyArray<string | number>;
+}
 
 /** Sends one enqueue-once script call: KEYS, then ARGV, as enqueue-once-script.ts lays them out. */
 export type SendBatch = (script: RawScript, keys: string[], args: Array<string | number | Buffer>) => Promise<JobReply[]>;
@@ -57,7 +65,7 @@ interface OpenBatch {
  * caller gave up before the call left is not sent at all: that caller has told
  * its client that no job was created, and it must stay true.
  */
-export function createEnqueueBatches(send: SendBatch) {
+export function createEnqueueBatches(send: SendBatch, frame: CallFrame = { keys: [], args: [] }) {
   const open = new Map<string, OpenBatch>();
   let flushScheduled = false;
 
@@ -71,9 +79,9 @@ export function createEnqueueBatches(send: SendBatch) {
     const fail = (err: unknown) => jobs.forEach((job) => job.reject(err));
     let replies: Promise<JobReply[]>;
     try {
-      const keys = [...batch.bullmqKeys, ...jobs.map((job) => job.key)];
+      const keys = [...batch.bullmqKeys, ...frame.keys, ...jobs.map((job) => job.key)];
       const args = jobs.flatMap((job) => [...job.args, job.fingerprint]);
-      replies = send(batch.script, keys, [batch.bullmqKeys.length, batch.argCount, ...args]);
+      replies = send(batch.script, keys, [batch.bullmqKeys.length, batch.argCount, ...frame.args, ...args]);
     } catch (err) {
       fail(err); // thrown, not rejected: it would otherwise escape setImmediate and end the process
       return;

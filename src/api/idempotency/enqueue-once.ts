@@ -1,10 +1,11 @@
 import type { JobsOptions, Queue } from 'bullmq';
-import type { RawScript } from 'bullmq/dist/cjs/scripts/index.js';
+import type { RawScript } from '../../bullmq/add-call.js';
+import { bullmqAddScripts, createBullmqAddCalls, type BullmqAddCalls } from '../../bullmq/add-call.js';
+import { enqueueOnceScript } from '../../bullmq/enqueue-once-script.js';
 import type { RedisClient } from '../../shared/redis.js';
-import { bullmqAddScripts, createBullmqAddCalls } from './bullmq-add-call.js';
+import { shardQueuesKey } from '../../shared/shards.js';
 import { RedisNotReadyError } from '../redis-guard.js';
 import { createEnqueueBatches, type Handover, type JobReply } from './enqueue-batches.js';
-import { enqueueOnceScript } from './enqueue-once-script.js';
 
 /** What Redis holds for a key after the enqueue: always the first request's facts. */
 export interface StoredIntake {
@@ -22,6 +23,8 @@ export interface EnqueueRequest {
   /** From encodeJobId(tenant, key). */
   readonly jobId: string;
   readonly type: string;
+  /** The queue of its type: where it waits for a worker. */
+  readonly queue: string;
   readonly payload: unknown;
   readonly fingerprint: string;
   readonly options?: SubmissionOptions;
@@ -35,26 +38,33 @@ export interface SubmissionOptions {
   readonly priority?: number;
 }
 
+/** The options BullMQ stores with a job of this type (attempts, backoff: the type's own or the defaults). */
+export type JobOptionsFor = (type: string) => JobsOptions;
+
 type EnqueueCommand = (numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>) => Promise<JobReply[]>;
 
 const commandName = (script: RawScript) => `jobIntakeEnqueueOnce_${script.name}`;
 
 /**
- * Adds a job under its (tenant, key) id and learns, in the same Redis call,
- * whether it was new and which fingerprint the stored job carries.
+ * Adds a job to one queue of a shard under its (tenant, key) id and learns, in
+ * the same Redis call, whether it was new and which fingerprint the stored job
+ * carries, in this queue or any other of the shard.
  *
- * One Lua script runs BullMQ's own add script (which leaves an existing id
- * untouched) and then our claim step (which stamps the fingerprint on a job that
- * has none and reads back what is stored), for every job of a batch
+ * One Lua script (src/bullmq/enqueue-once-script.ts) looks the id up in the
+ * shard's other queues, runs BullMQ's own add script (which leaves an existing
+ * id untouched) and then our claim step (which stamps the fingerprint on a job
+ * that has none and reads back what is stored), for every job of a batch
  * (enqueue-batches.ts: the requests of one event-loop turn). A script runs with
  * nothing in between, so two API processes racing on one key, or one key twice
- * in a batch, see one `created` and one `replayed`.
+ * in a batch, or in two queues, see one `created` and one `replayed` (or `mismatch`).
  */
 export function createEnqueueOnce(deps: {
   queue: Queue;
   /** The connection the enqueue script runs on (need not be the queue's). */
   connection: RedisClient;
-  jobOptions: JobsOptions;
+  jobOptionsFor: JobOptionsFor;
+  /** The shard's other queues this process knows of: looked up with those the shard has recorded. */
+  otherQueues: readonly string[];
 }) {
   for (const script of bullmqAddScripts.values()) {
     // One definition per connection, however many shards share it.
@@ -63,47 +73,41 @@ export function createEnqueueOnce(deps: {
     deps.connection.defineCommand(commandName(script), { lua: enqueueOnceScript(script.content) });
   }
   const commands = deps.connection as unknown as Record<string, EnqueueCommand>;
-  const addCalls = createBullmqAddCalls(deps.queue, deps.jobOptions);
+  // BullMQ builds each type's add arguments with that type's stored options.
+  const addCallsByType = new Map<string, BullmqAddCalls>();
+  const addCallsFor = (type: string) => {
+    let addCalls = addCallsByType.get(type);
+    if (addCalls === undefined) addCallsByType.set(type, (addCalls = createBullmqAddCalls(deps.queue, deps.jobOptionsFor(type))));
+    return addCalls;
+  };
+  const shardPrefix = deps.queue.opts.prefix!;
+  const frame = { keys: [shardQueuesKey(shardPrefix)], args: [`${shardPrefix}:`, deps.queue.name, deps.otherQueues.join(',')] };
   const batches = createEnqueueBatches((script, keys, args) => {
     // Without a ready connection ioredis (no offline queue) refuses the call unsent;
     // refuse it here, so it never counts as handed over (its callers know no job was made).
     if (deps.connection.status !== 'ready') throw new RedisNotReadyError(`redis intake connection is ${deps.connection.status}`);
     return commands[commandName(script)]!(keys.length, ...keys, ...args);
-  });
+  }, frame);
 
   return async function enqueueOnce(request: EnqueueRequest): Promise<EnqueueOutcome> {
     const { jobId } = request;
     const scheduling: JobsOptions = {};
     if (request.options?.delayMs) scheduling.delay = request.options.delayMs;
     if (request.options?.priority) scheduling.priority = request.options.priority;
-    const add = addCalls.build({ jobId, type: request.type, payload: request.payload, scheduling });
+    const add = addCallsFor(request.type).build({ jobId, type: request.type, payload: request.payload, scheduling });
     const claim = await batches.add(add, deps.queue.toKey(jobId), request.fingerprint, request.handover);
     if (typeof claim === 'number') throw new Error(`BullMQ refused to add job ${jobId} (code ${claim})`);
     if (claim === null) throw new Error(`job ${jobId} is missing right after its add`);
 
-    const [created, fingerprint, timestamp] = claim;
+    const [created, fingerprint, timestamp] = claim; // and the queue that holds it
     const stored: StoredIntake = { jobId, fingerprint, createdAtMs: Number(timestamp) };
     return created === 1 ? { kind: 'created', stored } : classifyExisting(stored, request.fingerprint);
   };
 }
 
-function classifyExisting(stored: StoredIntake, fingerprint: string): EnqueueOutcome {
+/** A job that was already there: the same request (a replay) or another one under its key (a mismatch). */
+export function classifyExisting(stored: StoredIntake, fingerprint: string): EnqueueOutcome {
   return { kind: stored.fingerprint === fingerprint ? 'replayed' : 'mismatch', stored };
-}
-
-/**
- * What a queue holds for a job id, without adding anything: for the previous
- * shard layout while QUEUE_SHARDS changes (see docs/scaling.md). Null when absent.
- */
-export async function readExistingIntake(
-  connection: RedisClient,
-  queue: Queue,
-  jobId: string,
-  fingerprint: string,
-): Promise<EnqueueOutcome | null> {
-  const [storedFingerprint, timestamp] = await connection.hmget(queue.toKey(jobId), 'fp', 'timestamp');
-  if (storedFingerprint === null || storedFingerprint === undefined || timestamp === null || timestamp === undefined) return null;
-  return classifyExisting({ jobId, fingerprint: storedFingerprint, createdAtMs: Number(timestamp) }, fingerprint);
 }
 
 export type EnqueueOnce = ReturnType<typeof createEnqueueOnce>;

@@ -43,7 +43,7 @@ export function createIntake(deps: {
     let known: EnqueueOutcome | undefined;
     try {
       await redis.run(async (signal) => {
-        await admission.admit(tenant, request.jobId);
+        await admission.admit(tenant, request.jobId, request.queue);
         // The signal withdraws the job if the deadline passes before its call is sent.
         const handover = { signal, onHandedOver: () => (handedOver = true) };
         const outcome = await enqueueOnce({ ...request, handover });

@@ -1,4 +1,4 @@
-import type { Queue } from 'bullmq';
+import type { ShardQueue } from '../job-store.js';
 import { Gauge, type Registry } from 'prom-client';
 import type { RedisGuard } from '../redis-guard.js';
 
@@ -8,28 +8,32 @@ export const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'fai
 /**
  * How old the depth on /metrics may be. /metrics needs no tenant token, so
  * anyone who reaches it could otherwise make every API process run one
- * getJobCounts script per shard per request; Prometheus scrapes every 15 s or so.
+ * getJobCounts script per queue and shard per request; Prometheus scrapes every 15 s or so.
  */
 export const QUEUE_DEPTH_METRIC_REFRESH_MS = 5000;
 
-type Counts = Record<(typeof QUEUE_STATES)[number], number>;
+type Counts = Map<string, Record<(typeof QUEUE_STATES)[number], number>>;
 
 /**
- * `job_intake_queue_jobs{state}`: one getJobCounts call per shard (one Lua round
- * trip each), summed over shards, at most once per QUEUE_DEPTH_METRIC_REFRESH_MS
- * per process however many scrapes arrive (they share the read in flight, and
- * its result until it is that old); never per request. While Redis is out the
- * gauge has no samples rather than stale ones; `job_intake_redis_up` says why.
+ * `job_intake_queue_jobs{queue, state}`: one getJobCounts call per queue and
+ * shard (one Lua round trip each), summed over shards, at most once per
+ * QUEUE_DEPTH_METRIC_REFRESH_MS per process however many scrapes arrive (they
+ * share the read in flight, and its result until it is that old); never per
+ * request. While Redis is out the gauge has no samples rather than stale ones;
+ * `job_intake_redis_up` says why.
  */
-export function registerQueueDepthGauge(registry: Registry, deps: { queues: readonly Queue[]; redis: RedisGuard }): Gauge<'state'> {
+export function registerQueueDepthGauge(registry: Registry, deps: { queues: readonly ShardQueue[]; redis: RedisGuard }): Gauge<'queue' | 'state'> {
   let last: { counts: Counts; readAt: number } | null = null;
   let reading: Promise<Counts> | null = null;
 
   async function read(): Promise<Counts> {
-    const perShard = await deps.redis.run(() => Promise.all(deps.queues.map((queue) => queue.getJobCounts(...QUEUE_STATES))));
-    const counts = Object.fromEntries(
-      QUEUE_STATES.map((state) => [state, perShard.reduce((sum, shard) => sum + (shard[state] ?? 0), 0)]),
-    ) as Counts;
+    const perQueue = await deps.redis.run(() => Promise.all(deps.queues.map(({ queue }) => queue.getJobCounts(...QUEUE_STATES))));
+    const counts: Counts = new Map();
+    deps.queues.forEach(({ name }, i) => {
+      const sum = counts.get(name) ?? (Object.fromEntries(QUEUE_STATES.map((state) => [state, 0])) as Record<(typeof QUEUE_STATES)[number], number>);
+      for (const state of QUEUE_STATES) sum[state] += perQueue[i]![state] ?? 0;
+      counts.set(name, sum);
+    });
     last = { counts, readAt: Date.now() };
     return counts;
   }
@@ -44,8 +48,8 @@ export function registerQueueDepthGauge(registry: Registry, deps: { queues: read
 
   return new Gauge({
     name: 'job_intake_queue_jobs',
-    help: `Jobs in the queue by state, read at scrape time at most every ${QUEUE_DEPTH_METRIC_REFRESH_MS / 1000} s.`,
-    labelNames: ['state'],
+    help: `Jobs in each queue by state, read at scrape time at most every ${QUEUE_DEPTH_METRIC_REFRESH_MS / 1000} s.`,
+    labelNames: ['queue', 'state'],
     registers: [registry],
     async collect() {
       this.reset();
@@ -56,7 +60,7 @@ export function registerQueueDepthGauge(registry: Registry, deps: { queues: read
       } catch {
         return; // Redis is out: no samples; job_intake_redis_up reports it
       }
-      for (const state of QUEUE_STATES) this.set({ state }, counts[state]);
+      for (const [queue, byState] of counts) for (const state of QUEUE_STATES) this.set({ queue, state }, byState[state]);
     },
   });
 }

@@ -1,6 +1,6 @@
 import { validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { JobTypeRegistry } from '../../worker/handlers/job-type.js';
+import { queueOf, type JobTypeRegistry } from '../../jobs/job-type.js';
 import { encodeJobId } from '../../shared/job-id.js';
 import { hasEnded, receiptSchema } from '../../shared/receipt.js';
 import { preferredWaitSeconds } from '../prefer-wait.js';
@@ -94,7 +94,8 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
       const { tenant } = request;
       const jobId = encodeJobId(tenant, key);
       const fingerprint = requestFingerprint(type, payload, options);
-      const { outcome, fromCache } = await intake(tenant, { jobId, type, payload, fingerprint, options }, request.log);
+      const queue = queueOf(registry.get(type)!);
+      const { outcome, fromCache } = await intake(tenant, { jobId, type, queue, payload, fingerprint, options }, request.log);
       request.logFields = { jobId, outcome: outcome.kind, fromCache };
 
       if (outcome.kind === 'mismatch') {

@@ -2,7 +2,7 @@ import type { Job, Worker } from 'bullmq';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { CANCELED_REASON } from '../../shared/cancellation.js';
 import { childPerLabelSet } from '../../shared/metrics/child-per-label-set.js';
-import type { JobTypeRegistry } from '../handlers/job-type.js';
+import type { JobTypeRegistry } from '../../jobs/job-type.js';
 
 /** From a blink to an hour: job types range from no-ops to long batch work. */
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];

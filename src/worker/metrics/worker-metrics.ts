@@ -2,7 +2,7 @@ import type { Worker } from 'bullmq';
 import type { RedisClient } from '../../shared/redis.js';
 import type { Registry } from 'prom-client';
 import { registerRedisUpGauge } from '../../shared/metrics/redis-up-gauge.js';
-import type { JobTypeRegistry } from '../handlers/job-type.js';
+import type { JobTypeRegistry } from '../../jobs/job-type.js';
 import { observeJobMetrics } from './job-metrics.js';
 
 /** Adds everything a worker process reports on /metrics to `registry` (one per worker). */

@@ -3,6 +3,7 @@
  *
  * KEYS[1] wait  KEYS[2] paused  KEYS[3] prioritized  KEYS[4] delayed
  * KEYS[5] active  KEYS[6] failed  KEYS[7] the job hash  KEYS[8] events stream
+ * KEYS[9] the queue's meta hash (where BullMQ keeps the events stream's length, opts.maxLenEvents)
  * ARGV[1] job id  ARGV[2] now (ms)  ARGV[3] the canceled reason  ARGV[4] cancel channel
  *
  * Returns
@@ -23,7 +24,8 @@ local removed = redis.call('LREM', KEYS[1], 0, jobId) + redis.call('LREM', KEYS[
 if removed > 0 then
   redis.call('HSET', KEYS[7], 'finishedOn', ARGV[2], 'failedReason', ARGV[3], 'cx', ARGV[2])
   redis.call('ZADD', KEYS[6], ARGV[2], jobId)
-  redis.call('XADD', KEYS[8], 'MAXLEN', '~', 10000, '*', 'event', 'failed', 'jobId', jobId,
+  local maxEvents = tonumber(redis.call('HGET', KEYS[9], 'opts.maxLenEvents')) or 10000
+  redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxEvents, '*', 'event', 'failed', 'jobId', jobId,
     'failedReason', ARGV[3], 'prev', 'waiting')
   return 1
 end

@@ -1,7 +1,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { z } from 'zod';
-import { defineJobType } from './job-type.js';
+import { defineJobType } from '../job-type.js';
 
 // 64 KiB pieces: glibc serves them from its heap; 1 MiB ones were each a fresh
 // mmap, page-faulted in and unmapped again, which kept two worker processes

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { jsonValueSchema } from '../../shared/json-value.js';
 import { abortableDelay } from './abortable-delay.js';
-import { defineJobType } from './job-type.js';
+import { defineJobType } from '../job-type.js';
 
 const PROGRESS_STEPS = 20;
 const MIN_PROGRESS_INTERVAL_MS = 100;

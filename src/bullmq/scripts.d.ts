@@ -3,7 +3,7 @@
  * exports map, so this deep import is allowed, but its types live elsewhere.
  */
 declare module 'bullmq/dist/cjs/scripts/index.js' {
-  export interface RawScript {
+  interface RawScript {
     readonly name: string;
     readonly content: string;
     readonly keys: number;

@@ -1,20 +1,23 @@
 import type { JobsOptions, KeepJobs } from 'bullmq';
-
-/** The one BullMQ queue that carries every job type (the job's name is its type). */
-export const JOBS_QUEUE = 'jobs';
+import type { JobType } from '../jobs/job-type.js';
 
 /**
- * Options stored with every job (BullMQ keeps them, JSON, in the job hash).
+ * Options stored with every job (a type's own attempts and backoff, or
+ * JOB_ATTEMPTS and JOB_BACKOFF_MS) (BullMQ keeps them, JSON, in the job hash).
  * Kept short on purpose: Redis stores a hash compactly (listpack) only while
  * every value is at most `hash-max-listpack-value` (64) bytes; one longer value
  * turns the whole hash into a hash table, about 3x the memory per job
  * (docs/performance.md). So no `jobId` (BullMQ takes the id from its own
  * argument) and no retention here: see `retention`.
  */
-export function jobOptions(config: { JOB_ATTEMPTS: number; JOB_BACKOFF_MS: number }): JobsOptions {
+export function jobOptions(
+  defaults: { JOB_ATTEMPTS: number; JOB_BACKOFF_MS: number },
+  jobType?: Pick<JobType, 'attempts' | 'backoff'>,
+): JobsOptions {
+  const backoff = jobType?.backoff;
   return Object.freeze({
-    attempts: config.JOB_ATTEMPTS,
-    backoff: { type: 'exponential', delay: config.JOB_BACKOFF_MS },
+    attempts: jobType?.attempts ?? defaults.JOB_ATTEMPTS,
+    backoff: backoff === undefined ? { type: 'exponential', delay: defaults.JOB_BACKOFF_MS } : { type: backoff.type, delay: backoff.delayMs },
   });
 }
 

@@ -1,6 +1,13 @@
 import { Job, type JobsOptions, type Queue } from 'bullmq';
-import { addDelayedJob, addPrioritizedJob, addStandardJob, type RawScript } from 'bullmq/dist/cjs/scripts/index.js';
+import { addDelayedJob, addPrioritizedJob, addStandardJob } from 'bullmq/dist/cjs/scripts/index.js';
 import { Packr } from 'msgpackr';
+
+/** One of BullMQ's Lua scripts, includes resolved, as its package ships them (scripts.d.ts). */
+export interface RawScript {
+  readonly name: string;
+  readonly content: string;
+  readonly keys: number;
+}
 
 /** The add scripts BullMQ picks from for a job without a parent: by delay, by priority, or plain. */
 export const bullmqAddScripts: ReadonlyMap<string, RawScript> = new Map(
@@ -66,7 +73,7 @@ const packer = new Packr({ useRecords: false, encodeUndefinedAsNil: true });
  */
 export function createBullmqAddCalls(queue: Queue, jobOptions: JobsOptions) {
   const throughBullmq = (request: AddCallRequest): BullmqAddCall => {
-    // The id goes in as BullMQ's own argument, not in the stored options (queue-names.ts: why).
+    // The id goes in as BullMQ's own argument, not in the stored options (src/shared/job-options.ts: why).
     const job = new Job(queue, request.type, request.payload, { ...jobOptions, ...request.scheduling }, request.jobId);
     if (request.timestamp !== undefined) job.timestamp = request.timestamp;
     return recordBullmqAddCall(job);
