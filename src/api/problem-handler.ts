@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { ProblemError, redisUnavailable, type FieldProblem } from './errors.js';
-import { problemCatalogue, problemTypeUri, type ProblemSlug } from './problems.js';
+import type { ProblemSlug } from './problems.js';
 import { MAX_PATH_PARAM_LENGTH } from './idempotency/idempotency-key.js';
 import { isRedisOutage } from './redis-guard.js';
 
@@ -91,10 +91,10 @@ const FRAMEWORK_DETAILS: Record<string, string> = {
  * valid percent-encoding, a path segment over maxParamLength), which come
  * before any route or hook, so the request id header is set here.
  */
-export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   reply.header('x-request-id', request.id);
   const detail = FRAMEWORK_DETAILS[err.code];
-  return problemErrorHandler(detail === undefined ? err : new ProblemError('bad-request', detail, { cause: err }), request, reply);
+  void problemErrorHandler(detail === undefined ? err : new ProblemError('bad-request', detail, { cause: err }), request, reply);
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
@@ -105,5 +105,3 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   );
 }
 
-export const problemSlugs = Object.keys(problemCatalogue) as ProblemSlug[];
-export { problemTypeUri };

@@ -38,8 +38,3 @@ export function toProblemDetails(status: number, statusText: string, bodyText: s
     ...(excerpt === '' ? {} : { detail: excerpt }),
   };
 }
-
-/** The slug of a job-intake problem type (`/problems/not-found` → `not-found`). */
-export function problemSlug(problem: ProblemDetails): string {
-  return problem.type.slice(problem.type.lastIndexOf('/') + 1);
-}

@@ -78,9 +78,7 @@ async function stopAll(exitCode: number) {
   if (stopping) return;
   stopping = true;
   terminateChildren();
-  await Promise.all(
-    children.map((child) => (running(child) ? new Promise((r) => child.once('exit', r)) : null)),
-  );
+  await Promise.all(children.filter(running).map((child) => new Promise((r) => child.once('exit', r))));
   await redis?.stop();
   process.exit(exitCode);
 }

@@ -102,5 +102,3 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
     },
   };
 }
-
-export type CancelRequests = ReturnType<typeof listenForCancels>;

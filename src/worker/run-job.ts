@@ -101,7 +101,7 @@ export function createJobRunner(deps: {
     try {
       const payload = parsePayload(jobType, job.data);
       if (await deps.canceledBeforeStart?.(job)) context.stop(CANCELED_REASON);
-      if (context.stopped !== undefined) throw context.stopped; // canceled before the handler began
+      if (context.stopped !== undefined) throw new Error('stopped before the handler began', { cause: context.stopped });
       const timeoutMs = jobType.timeoutMs ?? deps.limits.timeoutMs;
       if (timeoutMs > 0) timer = setTimeout(() => context.stop(new DOMException(`job timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
       deps.logger.debug(fields, 'job started');

@@ -52,7 +52,7 @@ describe('the progress bar', () => {
     expect(proxy.seen[0]).toMatchObject({ method: 'POST', url: '/v1/jobs' });
     expect(proxy.seen[1]!.at - proxy.seen[0]!.at).toBeGreaterThanOrEqual(950);
     expect(proxy.seen.slice(1).every((r) => r.method === 'GET' && r.url.startsWith('/v1/receipts/tty-1'))).toBe(true);
-    const bars = [...run.output.matchAll(/\r\x1b\[2K(queued|running) +\[([█░]{10,30})\] +(\d+)%  tty-1/g)];
+    const bars = [...run.output.matchAll(/\r\x1b\[2K(queued|running) +\[([█░]{10,30})\] +(\d+)% {2}tty-1/g)];
     expect(bars.length).toBeGreaterThanOrEqual(2);
     const percents = bars.map((bar) => Number(bar[3]));
     expect(percents).toEqual([...percents].sort((a, b) => a - b));

@@ -98,6 +98,7 @@ describe('the typed client', () => {
   });
 
   it("types a team's own job types from its module's list: JobIntakeClient<JobTypeMapOf<typeof jobs>>", () => {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- a module's list, read only as `typeof jobs`
     const jobs = [
       defineJobType({ type: 'resize', description: '', payloadSchema: z.strictObject({ width: z.number() }), run: async () => ({ ok: true as const }) }),
       defineJobType({ type: 'email', description: '', queue: 'mail', payloadSchema: z.strictObject({ to: z.string() }), run: async () => 'sent' }),

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { openInspector, testConfig } from '../helpers/harness.js';
 import { FAST_RECOVERY_ENV, startDeployment, type Deployment } from '../helpers/fault-cluster.js';
 import { receiptFrom, submitTo, type HttpAnswer, type ServiceProcess } from '../helpers/processes.js';
@@ -60,7 +60,7 @@ describe('an API process killed mid-request', () => {
 
     // Clients retry every request that did not get its 202, with the same key, on the other process.
     const retries = await Promise.all(
-      keys.map((key, i) => (firstTries[i]!.status === 202 ? null : submitTo(survivor, key, body(key)))),
+      keys.map(async (key, i) => (firstTries[i]!.status === 202 ? null : submitTo(survivor, key, body(key)))),
     );
     expect(retries.filter((res) => res !== null && res.status !== 202)).toEqual([]);
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { startDeployment, type Deployment } from '../helpers/fault-cluster.js';
 import { call, receiptFrom, submitTo } from '../helpers/processes.js';
 

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/free-port.js';
 import { startDeployment, type Deployment } from '../helpers/fault-cluster.js';
 import { call, receiptFrom, startService, stopAll, submitTo, type HttpAnswer, type ServiceProcess } from '../helpers/processes.js';

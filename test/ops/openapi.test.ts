@@ -2,7 +2,6 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { demoJobTypes } from '../../src/jobs/demo/index.js';
-import { createRegistry } from '../../src/jobs/job-type.js';
 import { startApi, submit, testConfig, TOKENS, type TestApi } from '../helpers/harness.js';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server.js';
 

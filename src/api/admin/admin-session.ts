@@ -92,5 +92,3 @@ export function createAdminSession(adminToken: string, options: { now?: () => nu
     lockedFor: (address: string) => attempts.lockedFor(address),
   };
 }
-
-export type AdminSession = ReturnType<typeof createAdminSession>;

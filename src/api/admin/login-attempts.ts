@@ -51,5 +51,3 @@ export function createLoginAttempts(options: { now?: () => number } = {}) {
     },
   };
 }
-
-export type LoginAttempts = ReturnType<typeof createLoginAttempts>;

@@ -126,5 +126,3 @@ export function createEnqueueBatches(send: SendBatch, frame: CallFrame = { keys:
     },
   };
 }
-
-export type EnqueueBatches = ReturnType<typeof createEnqueueBatches>;

@@ -62,7 +62,6 @@ export function createIntake(deps: {
   };
 }
 
-export type Intake = ReturnType<typeof createIntake>;
 
 /** What a failed step may say about the job: nothing created, or perhaps created. */
 function explainFailure(err: unknown, handedOver: boolean): unknown {

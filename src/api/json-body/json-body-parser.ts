@@ -107,7 +107,7 @@ export function registerJsonBodyParser(app: FastifyInstance) {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string; // parseAs: 'string'
-    parseJson(request, text, (err, value) => {
+    void parseJson(request, text, (err, value) => {
       if (err !== null) return done(err, undefined);
       // Only valid JSON is scanned: V8's JSON.parse is iterative, so depth alone cannot hurt it.
       const problem = findLossyJson(text);
