@@ -66,8 +66,11 @@ describe('DELETE /v1/receipts/{key}', () => {
       await expect.poll(async () => (await receipt(api, 'running')).json().status, { timeout: 5000, interval: 50 }).toBe('running');
 
       const res = await cancel('running');
-      expect(res.statusCode).toBe(202);
-      expect(res.json()).toMatchObject({ status: 'running' });
+      // 202 while the handler stops; 200 when it already has, by the time the receipt is read.
+      expect({ code: res.statusCode, status: res.json().status }).toSatisfy(
+        (answer: { code: number; status: string }) =>
+          (answer.code === 202 && answer.status === 'running') || (answer.code === 200 && answer.status === 'canceled'),
+      );
 
       const started = Date.now();
       const ended = await receipt(api, 'running', { wait: 10 });
