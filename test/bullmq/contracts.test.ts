@@ -135,6 +135,21 @@ describe("BullMQ's internals that job-intake relies on", () => {
     expect(await readFinishedSteps(queue, 't~steps')).toEqual([]);
   });
 
+  it("writes a step into a job's hash once: a second run gets the first result; past the limit, or for a removed job, it writes nothing", async () => {
+    const steps = createStepStore(connection);
+    const job = await queue.add('charge', {}, { jobId: 't~store' });
+    const step = (name: string, json: string) => ({ name, json, finishedAtMs: 2_000, maxBytes: 20 });
+
+    expect(await steps.store(job, step('charge', '"first"'))).toEqual({ kind: 'stored' });
+    expect(await steps.store(job, step('charge', '"second"'))).toEqual({ kind: 'stored-before', json: '"first"' });
+    expect(await steps.store(job, step('big', '"0123456789abcd"'))).toEqual({ kind: 'over-limit', usedBytes: 7 });
+    expect(await readFinishedSteps(queue, 't~store')).toEqual([{ name: 'charge', finishedAtMs: 2_000 }]);
+
+    await queue.remove('t~store');
+    expect(await steps.store(job, step('late', '1'))).toEqual({ kind: 'job-gone' });
+    expect(await connection.exists(queue.toKey('t~store'))).toBe(0); // no half-made hash that would look like a job
+  });
+
   it('starts a QueueEvents reader after opts.lastEventId, set after it was made and before it runs', async () => {
     const eventsKey = queue.keys.events!;
     const before = await connection.xadd(eventsKey, '*', 'event', 'completed', 'jobId', 'old', 'returnvalue', 'null');

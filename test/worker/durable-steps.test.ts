@@ -9,6 +9,9 @@ const calls = new Map<string, number>();
 const called = (jobId: string, step: string) => calls.set(`${jobId}/${step}`, callsOf(jobId, step) + 1);
 const callsOf = (jobId: string, step: string) => calls.get(`${jobId}/${step}`) ?? 0;
 
+/** What a handler that outlived its time limit heard when it then asked for a step. */
+const lateStepErrors: string[] = [];
+
 const jobTypes = [
   defineJobType({
     type: 'charge-then-ship',
@@ -59,6 +62,17 @@ const jobTypes = [
       const when = await ctx.step('when', () => new Date(Date.UTC(2030, 0, 2)));
       const nothing = await ctx.step('nothing', () => undefined);
       return { when, type: typeof when, nothing };
+    },
+  }),
+  defineJobType({
+    type: 'ignores-its-time-limit',
+    description: 'Goes on to a step after its run was stopped.',
+    payloadSchema: empty,
+    timeoutMs: 100,
+    attempts: 1,
+    run: async (_payload, ctx) => {
+      await new Promise((resolve) => setTimeout(resolve, 300)); // never looks at its signal
+      await ctx.step('after', () => void called(ctx.jobId, 'after')).catch((err: Error) => void lateStepErrors.push(err.message));
     },
   }),
 ];
@@ -121,6 +135,14 @@ describe('durable steps (ctx.step)', () => {
     });
     expect(ended.steps).toEqual([{ name: 'first', finishedAt: ISO }]);
     expect(callsOf('default~big', 'second')).toBe(1);
+  });
+
+  it('starts no step in a run already stopped by its time limit', async () => {
+    const ended = await runToEnd('ignores-its-time-limit', 'late');
+
+    expect(ended).toMatchObject({ status: 'failed', error: { message: 'job timed out after 100 ms' } });
+    await expect.poll(() => lateStepErrors, { timeout: 2000 }).toEqual(['step "after" not started: the run was stopped']);
+    expect(callsOf('default~late', 'after')).toBe(0);
   });
 
   it('hands back a step result as JSON gives it back, on the first run too (a Date as its ISO string, undefined as null)', async () => {
