@@ -80,6 +80,8 @@ const envSchema = z.object({
   IDEMPOTENCY_TTL_SECONDS: z.coerce.number().int().min(1).max(30 * 86400).default(86400),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   MAX_RESULT_BYTES: z.coerce.number().int().min(64).max(64 * 1024 * 1024).default(1024 * 1024),
+  // All the durable step results (ctx.step) of one job together: with MAX_RESULT_BYTES, what a job's results may hold in Redis.
+  MAX_STEP_BYTES: z.coerce.number().int().min(64).max(64 * 1024 * 1024).default(1024 * 1024),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   LOCK_DURATION_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   STALLED_INTERVAL_MS: z.coerce.number().int().min(1000).max(600_000).default(5_000),

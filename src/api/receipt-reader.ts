@@ -1,3 +1,4 @@
+import { readFinishedSteps } from '../bullmq/job-hash.js';
 import { hasEnded, toReceipt, type Receipt } from '../shared/receipt.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import type { JobStore, ShardQueue } from './job-store.js';
@@ -24,8 +25,9 @@ export function createReceiptReader(deps: {
     // an ended state already holds the result or error (the reverse order could
     // pair "failed" with a hash read before the failure was written).
     const state = await where.queue.getJobState(jobId);
-    const job = await where.queue.getJob(jobId);
-    return job === undefined ? null : toReceipt(job, state);
+    // Sent together: one round trip (ioredis pipelines commands issued at once).
+    const [job, steps] = await Promise.all([where.queue.getJob(jobId), readFinishedSteps(where.queue, jobId)]);
+    return job === undefined ? null : toReceipt(job, state, steps);
   }
 
   /** The receipt now; with `listen`, the event reader of the job's queue runs before its state is read. */

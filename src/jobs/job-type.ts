@@ -11,6 +11,16 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** Reports progress (0..100) on the job's receipt. */
   progress(percent: number): Promise<void>;
+  /**
+   * A durable step: runs `fn` once per job. Its result is stored in Redis, as
+   * JSON, before the step returns; a later run of the job (after a crash, a
+   * retry) gets the stored result without calling `fn`. Resolves to the result
+   * as JSON gives it back (`undefined` becomes `null`, a Date its ISO string),
+   * on the first run as on a rerun. Names are unique within a job; a step that
+   * throws stores nothing and runs again next time. docs/guarantees.md says
+   * what it guarantees, and the moment it cannot cover.
+   */
+  step<T>(name: string, fn: () => T | Promise<T>): Promise<T>;
 }
 
 /** How long to wait before a failed attempt runs again: `delayMs`, or doubling from it. */

@@ -23,6 +23,10 @@ export const receiptSchema = z.object({
     .meta({ description: 'The scheduling the job was submitted with, when any.' }),
   result: jsonValueSchema.optional(),
   error: z.object({ message: z.string() }).optional(),
+  steps: z
+    .array(z.object({ name: z.string(), finishedAt: z.iso.datetime() }))
+    .optional()
+    .meta({ description: "The handler's durable steps (ctx.step) that have finished, in the order they finished; a rerun skips them." }),
 });
 export type Receipt = z.infer<typeof receiptSchema>;
 
@@ -54,8 +58,14 @@ export function receiptStatus(job: Job, state: JobState | 'unknown'): ReceiptSta
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : undefined);
 
+/** A finished durable step, as read from the job (src/bullmq/job-hash.ts). */
+export interface ReceiptStep {
+  readonly name: string;
+  readonly finishedAtMs: number;
+}
+
 /** The receipt a client sees for a stored job, or null when the job is gone. */
-export function toReceipt(job: Job, state: JobState | 'unknown'): Receipt | null {
+export function toReceipt(job: Job, state: JobState | 'unknown', steps: readonly ReceiptStep[] = []): Receipt | null {
   const status = receiptStatus(job, state);
   if (status === null || job.id === undefined) return null;
   const receipt: Receipt = {
@@ -74,6 +84,7 @@ export function toReceipt(job: Job, state: JobState | 'unknown'): Receipt | null
   if (hasEnded(status)) receipt.finishedAt = iso(job.finishedOn) ?? new Date().toISOString();
   if (status === 'succeeded') receipt.result = (job.returnvalue ?? null) as Receipt['result'];
   if (status === 'failed') receipt.error = { message: job.failedReason || 'failed' };
+  if (steps.length > 0) receipt.steps = steps.map((step) => ({ name: step.name, finishedAt: new Date(step.finishedAtMs).toISOString() }));
   return receipt;
 }
 

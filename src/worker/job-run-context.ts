@@ -2,24 +2,25 @@ import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CANCELED_REASON } from '../shared/cancellation.js';
 import type { JobContext } from '../jobs/job-type.js';
+import { createRunSteps, type RunStepsDeps } from './run-steps.js';
 
 /** Why a run was stopped from outside its handler: a cancel, or its time limit (a TimeoutError). */
 export type StopReason = typeof CANCELED_REASON | DOMException;
 
 /**
  * The context one run's handler gets. Its child logger and AbortSignal are made
- * on first read: most handlers of short jobs use neither, and each cost more
- * per job than BullMQ's own bookkeeping (docs/performance.md). The accessors
- * are shared functions, put on each instance so that a copy (`{ ...ctx }`)
- * keeps them; an object literal with getters, closures made per job, cost
- * more than the laziness saved.
+ * when first read: most handlers of short jobs use neither (docs/performance.md).
+ * `progress` and `step` are bound, so a handler may take them off the context
+ * (`async (payload, { step }) => ...`); `log` and `signal` are getters: read
+ * them from the context itself.
  */
 export class JobRunContext implements JobContext {
   readonly jobId: string;
   readonly attempt: number;
-  #job: Job;
-  #logger: Logger;
-  #logFields: object;
+  /** The BullMQ job of this run, for the worker's own bookkeeping (handlers are typed to JobContext). */
+  readonly job: Job;
+  readonly #logger: Logger;
+  readonly #logFields: object;
   #log: Logger | undefined;
   #controller: AbortController | undefined;
   #stopped: StopReason | undefined;
@@ -28,16 +29,16 @@ export class JobRunContext implements JobContext {
   readonly whenStopped = new Promise<never>((_, reject) => {
     this.#rejectStopped = reject;
   });
+  readonly step: JobContext['step'];
 
-  constructor(job: Job, logger: Logger, logFields: object) {
+  constructor(job: Job, logger: Logger, logFields: object, steps: Pick<RunStepsDeps, 'store' | 'maxBytes'>) {
     this.whenStopped.catch(() => {}); // a stop before the race begins is read from `stopped`
     this.jobId = job.id ?? '';
     this.attempt = job.attemptsStarted;
-    this.#job = job;
+    this.job = job;
     this.#logger = logger;
     this.#logFields = logFields;
-    // Own, enumerable accessors, so a handler's `{ ...ctx }` still carries them.
-    Object.defineProperties(this, COPIED_ACCESSORS);
+    this.step = createRunSteps({ ...steps, job, log: () => this.log, stopped: () => this.#stopped });
   }
 
   get log(): Logger {
@@ -52,13 +53,7 @@ export class JobRunContext implements JobContext {
     return this.#controller.signal;
   }
 
-  /** The BullMQ job of this run, for the worker's own bookkeeping (handlers are typed to JobContext). */
-  get job(): Job {
-    return this.#job;
-  }
-
-  /** Bound, so a handler may pass `ctx.progress` around. */
-  readonly progress = (percent: number): Promise<void> => this.#job.updateProgress(percent);
+  readonly progress = (percent: number): Promise<void> => this.job.updateProgress(percent);
 
   /** Why the run was stopped, if it was. */
   get stopped(): StopReason | undefined {
@@ -73,8 +68,3 @@ export class JobRunContext implements JobContext {
     this.#rejectStopped(reason);
   }
 }
-
-/** `log` and `signal` as own properties of each context (see the constructor). */
-const COPIED_ACCESSORS: PropertyDescriptorMap = Object.fromEntries(
-  (['log', 'signal'] as const).map((name) => [name, { ...Object.getOwnPropertyDescriptor(JobRunContext.prototype, name), enumerable: true }]),
-);

@@ -4,12 +4,15 @@ import { z } from 'zod';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import type { JobType, JobTypeRegistry } from '../jobs/job-type.js';
+import type { StepStore } from '../bullmq/job-hash.js';
 import { JobRunContext } from './job-run-context.js';
 
 export interface RunJobLimits {
   /** Default time limit per run (0 = none); a job type may set its own. */
   readonly timeoutMs: number;
   readonly maxResultBytes: number;
+  /** MAX_STEP_BYTES: the results of a job's durable steps, all together. */
+  readonly maxStepBytes: number;
 }
 
 /** Anything a handler throws becomes an Error with a message a receipt can show. */
@@ -79,6 +82,8 @@ export function createJobRunner(deps: {
   registry: JobTypeRegistry;
   limits: RunJobLimits;
   logger: Logger;
+  /** Where handlers' durable steps (`ctx.step`) are read and stored. */
+  stepStore: StepStore;
   /** True when a cancel for the job came before this run began. */
   canceledBeforeStart?: (job: Job) => Promise<boolean>;
 }) {
@@ -94,7 +99,7 @@ export function createJobRunner(deps: {
     // below, so a handler that ignores its signal is still cut off. Registered
     // before the early-cancel check, which may wait on Redis: a cancel that
     // arrives meanwhile must find the run.
-    const context = new JobRunContext(job, deps.logger, fields);
+    const context = new JobRunContext(job, deps.logger, fields, { store: deps.stepStore, maxBytes: deps.limits.maxStepBytes });
     runningByJobId.set(jobId, context);
     let timer: NodeJS.Timeout | undefined;
     const started = Date.now();

@@ -8,6 +8,7 @@ import { tenantOfJobId } from '../shared/job-id.js';
 import { retention } from '../shared/job-options.js';
 import { allShardIndexes, shardPrefix } from '../shared/shards.js';
 import { queuesOf, type JobTypeRegistry } from '../jobs/job-type.js';
+import { createStepStore } from '../bullmq/job-hash.js';
 import { listenForCancels } from './cancel-requests.js';
 import { startRetentionSweeper } from './retention-sweeper.js';
 import { createJobRunner, type JobRunner } from './run-job.js';
@@ -18,6 +19,7 @@ export type WorkerConfig = Pick<
   | 'WORKER_CONCURRENCY'
   | 'JOB_TIMEOUT_MS'
   | 'MAX_RESULT_BYTES'
+  | 'MAX_STEP_BYTES'
   | 'SHUTDOWN_GRACE_MS'
   | 'LOCK_DURATION_MS'
   | 'STALLED_INTERVAL_MS'
@@ -61,8 +63,9 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
   });
   const runner = createJobRunner({
     registry: deps.registry,
-    limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES },
+    limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES, maxStepBytes: config.MAX_STEP_BYTES },
     logger,
+    stepStore: createStepStore(deps.connection),
     canceledBeforeStart: (job) => cancels.canceledBeforeStart(job),
   });
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });

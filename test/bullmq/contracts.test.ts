@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullmqAddScripts, createBullmqAddCalls, recordBullmqAddCall } from '../../src/bullmq/add-call.js';
 import { setLastEventId } from '../../src/bullmq/events-cursor.js';
+import { createStepStore, readFinishedSteps } from '../../src/bullmq/job-hash.js';
 import { createCancelJob } from '../../src/api/cancellation/cancel-job.js';
 import { createEnqueueOnce } from '../../src/api/idempotency/enqueue-once.js';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
@@ -101,6 +102,52 @@ describe("BullMQ's internals that job-intake relies on", () => {
     } finally {
       await events.close();
     }
+  });
+
+  it("keeps a job's step fields as it moves the job (to active, to delayed for a retry, to failed, back by Job.retry, to completed) and deletes them with the job", async () => {
+    const steps = createStepStore(connection);
+    const seen: Array<string | null> = [];
+    let stored: unknown;
+    const worker = new Worker(
+      'default',
+      async (job) => {
+        seen.push(await steps.read(job, 'charge'));
+        if (seen.length === 1) stored = await steps.store(job, { name: 'charge', json: '{"id":"ch-1"}', finishedAtMs: 1_000, maxBytes: 1024 });
+        if (seen.length < 3) throw new Error(`run ${seen.length} fails`);
+        return 'done';
+      },
+      { connection: connection.duplicate(), prefix },
+    );
+    try {
+      await queue.add('charge', {}, { jobId: 't~steps', attempts: 2, backoff: { type: 'fixed', delay: 10 } });
+      await expect.poll(() => queue.getJobState('t~steps'), { timeout: 5000 }).toBe('failed'); // both attempts spent
+      expect(stored).toEqual({ kind: 'stored' }); // while active, from the Job the processor got
+      expect(await readFinishedSteps(queue, 't~steps')).toEqual([{ name: 'charge', finishedAtMs: 1_000 }]);
+      await (await queue.getJob('t~steps'))!.retry('failed');
+      await expect.poll(() => queue.getJobState('t~steps'), { timeout: 5000 }).toBe('completed');
+      expect(seen).toEqual([null, '{"id":"ch-1"}', '{"id":"ch-1"}']);
+      expect(await readFinishedSteps(queue, 't~steps')).toEqual([{ name: 'charge', finishedAtMs: 1_000 }]);
+    } finally {
+      await worker.close();
+    }
+    await queue.remove('t~steps');
+    expect(await connection.exists(queue.toKey('t~steps'))).toBe(0);
+    expect(await readFinishedSteps(queue, 't~steps')).toEqual([]);
+  });
+
+  it("writes a step into a job's hash once: a second run gets the first result; past the limit, or for a removed job, it writes nothing", async () => {
+    const steps = createStepStore(connection);
+    const job = await queue.add('charge', {}, { jobId: 't~store' });
+    const step = (name: string, json: string) => ({ name, json, finishedAtMs: 2_000, maxBytes: 20 });
+
+    expect(await steps.store(job, step('charge', '"first"'))).toEqual({ kind: 'stored' });
+    expect(await steps.store(job, step('charge', '"second"'))).toEqual({ kind: 'stored-before', json: '"first"' });
+    expect(await steps.store(job, step('big', '"0123456789abcd"'))).toEqual({ kind: 'over-limit', usedBytes: 7 });
+    expect(await readFinishedSteps(queue, 't~store')).toEqual([{ name: 'charge', finishedAtMs: 2_000 }]);
+
+    await queue.remove('t~store');
+    expect(await steps.store(job, step('late', '1'))).toEqual({ kind: 'job-gone' });
+    expect(await connection.exists(queue.toKey('t~store'))).toBe(0); // no half-made hash that would look like a job
   });
 
   it('starts a QueueEvents reader after opts.lastEventId, set after it was made and before it runs', async () => {

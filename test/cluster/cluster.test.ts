@@ -128,6 +128,41 @@ describe(`job-intake on a 3-master Redis Cluster with ${SHARDS} shards`, () => {
     }
   });
 
+  it("stores durable steps in each job's slot: a retry after a later step failed skips the finished step, on every shard", async () => {
+    const charges = new Map<string, number>();
+    const checkout = defineJobType({
+      type: 'checkout',
+      description: 'Charges, then ships; shipping fails on the first attempt.',
+      payloadSchema: z.strictObject({}),
+      attempts: 2,
+      run: async (_payload, { jobId, attempt, step }) => {
+        await step('charge', () => void charges.set(jobId, (charges.get(jobId) ?? 0) + 1));
+        return step('ship', () => {
+          if (attempt === 1) throw new Error('carrier down');
+          return 'shipped';
+        });
+      },
+    });
+    const registry = createRegistry([checkout]);
+    const stepsConfig = { ...config, QUEUE_PREFIX: `${config.QUEUE_PREFIX}s` };
+    const stepsApi = await startApi(stepsConfig, { registry });
+    const stepsWorker = await startWorker(stepsConfig, { registry });
+    try {
+      const keys = Array.from({ length: 12 }, (_, i) => `checkout-${i}`);
+      await Promise.all(keys.map((key) => submit(stepsApi, { key, token: acme, body: { type: 'checkout', payload: {} } })));
+      const receipts = await Promise.all(keys.map(async (key) => (await receipt(stepsApi, key, { token: acme, wait: 20 })).json()));
+
+      expect(receipts.map((ended) => [ended.status, ended.attempts, ended.steps.map((step: { name: string }) => step.name)])).toEqual(
+        keys.map(() => ['succeeded', 2, ['charge', 'ship']]),
+      );
+      expect(keys.map((key) => charges.get(`acme~${key}`))).toEqual(keys.map(() => 1));
+      expect(new Set(keys.map((key) => shardIndex(`acme~${key}`, SHARDS))).size).toBeGreaterThan(1);
+    } finally {
+      await stepsWorker.close();
+      await stepsApi.close();
+    }
+  });
+
   it("loses no accepted job while a shard's slot migrates to another master", async () => {
     const slot = await keySlot(`{${config.QUEUE_PREFIX}-0}`);
     const from = await cluster.ownerOf(slot);

@@ -1,11 +1,23 @@
 import { UnrecoverableError, type Job } from 'bullmq';
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { abortableDelay } from '../../src/jobs/demo/abortable-delay.js';
 import { createRegistry, defineJobType, type JobType } from '../../src/jobs/job-type.js';
+import { createStepStore, type StepStore } from '../../src/bullmq/job-hash.js';
 import { createJobRunner } from '../../src/worker/run-job.js';
+import { useRedisServer } from '../helpers/redis-server.js';
+
+// The runner needs a step store; these handlers take no steps (test/worker/durable-steps.test.ts does).
+const redis = useRedisServer();
+let connection: Redis;
+let stepStore: StepStore;
+beforeAll(() => {
+  connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+  stepStore = createStepStore(connection);
+});
+afterAll(() => connection.disconnect());
 
 /** The parts of a BullMQ Job the runner reads; the worker tests run real ones. */
 function jobOf(id: string, attemptsStarted = 1): Job {
@@ -32,8 +44,9 @@ function runnerWith(options: { canceledBeforeStart?: (job: Job) => Promise<boole
   });
   const runner = createJobRunner({
     registry: createRegistry([counted]),
-    limits: { timeoutMs: 0, maxResultBytes: 1024 },
+    limits: { timeoutMs: 0, maxResultBytes: 1024, maxStepBytes: 1024 },
     logger: createLogger({ level: 'info', name: 'test' }, { write: (line: string) => void lines.push(line) }),
+    stepStore,
     ...(options.canceledBeforeStart ? { canceledBeforeStart: options.canceledBeforeStart } : {}),
   });
   const records = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -64,28 +77,6 @@ describe('the job runner', () => {
     expect(started).toEqual(['default~ran']);
     expect(messages()).toEqual(['job succeeded']);
   });
-
-  it('gives a copy of the context ({ ...ctx }) the same signal and logger', async () => {
-    const seen: string[] = [];
-    const { runner, records } = runnerWith({
-      handler: async (_payload, ctx) => {
-        const copy = { ...ctx };
-        copy.log.info('from the copy');
-        await abortableDelay(10_000, copy.signal).catch((reason: unknown) => void seen.push(String(reason)));
-      },
-    });
-
-    const run = runner.run(jobOf('default~copied'));
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(runner.cancel('default~copied')).toBe(true);
-
-    await expect(run).rejects.toEqual(new UnrecoverableError(CANCELED_REASON));
-    expect(seen).toEqual([CANCELED_REASON]);
-    expect(records()).toEqual([
-      expect.objectContaining({ msg: 'from the copy', jobId: 'default~copied' }),
-      expect.objectContaining({ msg: 'job canceled' }),
-    ]);
-  });
 });
 
 describe('the job runner, given a payload its schema cannot validate', () => {
@@ -94,8 +85,9 @@ describe('the job runner, given a payload its schema cannot validate', () => {
     const nested = defineJobType({ type: 'nested', description: '', payloadSchema: z.strictObject({ tree: z.json() }), run: async () => 'ran' });
     const runner = createJobRunner({
       registry: createRegistry([nested]),
-      limits: { timeoutMs: 0, maxResultBytes: 1024 },
+      limits: { timeoutMs: 0, maxResultBytes: 1024, maxStepBytes: 1024 },
       logger: createLogger({ level: 'info', name: 'test' }, { write: (line: string) => void lines.push(line) }),
+      stepStore,
     });
     // Deeper than the API lets in (MAX_JSON_DEPTH), as a job added to the queue some other way could be.
     let tree: unknown = 0;
