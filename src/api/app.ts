@@ -28,6 +28,7 @@ import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './p
 import { isPublicRoute } from './public-routes.js';
 import type { ReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
+import type { RetryJob } from './retry-by-key/retry-job.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
 import { requestLogController } from './request-logging.js';
@@ -65,6 +66,8 @@ export interface AppDeps {
   replays?: ReplayCache;
   admission: Admission;
   cancelJob: CancelJob;
+  /** Puts a failed job back in line (POST /v1/receipts/{key}/retry). */
+  retryJob: RetryJob;
   redis: RedisGuard;
   /** The fail-fast connection, for the shared rate-limit counters. */
   connection: RedisClient;
@@ -133,7 +136,7 @@ export async function buildApp(deps: AppDeps) {
     admission: deps.admission,
     receipts,
   });
-  await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
+  await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, retryJob: deps.retryJob, redis: deps.redis });
   const metricsToken = deps.config.METRICS_TOKEN;
   await app.register(metricsRoute, { registry: metrics, authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken) });
   await app.register(receiptPage);

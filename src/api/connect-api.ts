@@ -16,6 +16,7 @@ import { createLongPollSlots } from './long-poll-slots.js';
 import { openJobStore } from './job-store.js';
 import { createReceiptReader } from './receipt-reader.js';
 import { createRedisGuard } from './redis-guard.js';
+import type { RetryOutcome } from './retry-by-key/retry-job.js';
 
 export type ApiRedisConfig = Pick<
   Config,
@@ -103,6 +104,11 @@ export function connectApi(
     return found === null ? 'not-found' : found.where.cancelJob(jobId);
   }
 
+  async function retryJob(jobId: string): Promise<RetryOutcome> {
+    const found = await store.locate(jobId);
+    return found === null ? 'not-found' : found.where.retryJob(jobId);
+  }
+
   const admission = createAdmission({
     jobExists: async (jobId) => (await store.locate(jobId)) !== null,
     depths: createQueueDepths({ queues: store.queues(), refreshMs: options.queueDepthRefreshMs }),
@@ -133,7 +139,7 @@ export function connectApi(
     jobEnds,
     started,
     /** The parts buildApp() takes. */
-    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, receipts, longPolls, jobEnds, admission },
+    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, retryJob, receipts, longPolls, jobEnds, admission },
     /** Closes everything, each step even if another fails. */
     close: () =>
       closeAll([

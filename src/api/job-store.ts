@@ -6,6 +6,7 @@ import { closeRedis, duplicateRedis, type RedisClient } from '../shared/redis.js
 import { allShardIndexes, shardIndex, shardPrefix, shardQueuesKey, type ShardLayout } from '../shared/shards.js';
 import { createCancelJob, type CancelJob } from './cancellation/cancel-job.js';
 import { createEnqueueOnce, type EnqueueOnce, type JobOptionsFor, type StoredIntake } from './idempotency/enqueue-once.js';
+import { createRetryJob, type RetryJob } from './retry-by-key/retry-job.js';
 
 /** One queue of one shard, with what the API does on it. */
 export interface ShardQueue {
@@ -14,6 +15,7 @@ export interface ShardQueue {
   readonly queue: Queue;
   readonly enqueueOnce: EnqueueOnce;
   readonly cancelJob: CancelJob;
+  readonly retryJob: RetryJob;
   /** Its event stream's reader, made (with a blocking connection of its own) by the first long-poll that needs it. */
   events(): QueueEvents;
 }
@@ -73,6 +75,7 @@ export function openJobStore(deps: {
           otherQueues: deps.queueNames.filter((other) => other !== name),
         }),
         cancelJob: createCancelJob({ queue, connection: deps.connection, prefix: deps.queuePrefix }),
+        retryJob: createRetryJob({ queue, connection: deps.connection }),
         events() {
           if (queueEvents === undefined) {
             const connection = duplicateRedis(deps.eventsConnection, 'job-intake:api-events');

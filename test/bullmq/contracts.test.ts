@@ -9,6 +9,7 @@ import { bullmqAddScripts, createBullmqAddCalls, recordBullmqAddCall } from '../
 import { setLastEventId } from '../../src/bullmq/events-cursor.js';
 import { createCancelJob } from '../../src/api/cancellation/cancel-job.js';
 import { createEnqueueOnce } from '../../src/api/idempotency/enqueue-once.js';
+import { createRetryJob } from '../../src/api/retry-by-key/retry-job.js';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { jobOptions } from '../../src/shared/job-options.js';
 import { shardPrefix, shardQueuesKey } from '../../src/shared/shards.js';
@@ -117,6 +118,51 @@ describe("BullMQ's internals that job-intake relies on", () => {
       expect(seen).not.toContain('old');
     } finally {
       await events.close();
+    }
+  });
+  it('runs its reprocessJob script inside our retry script: a failed job is back in wait, attemptsMade reset, attemptsStarted kept, and a worker runs it', async () => {
+    let runs = 0;
+    const worker = new Worker(
+      'default',
+      async (job) => {
+        runs += 1;
+        if (runs <= 2) throw new Error(`run ${runs} fails`);
+        return job.attemptsMade;
+      },
+      { connection: connection.duplicate(), prefix },
+    );
+    try {
+      await queue.add('sleep', {}, { jobId: 't~retried', attempts: 2 });
+      await expect.poll(() => queue.getJobState('t~retried'), { timeout: 5000 }).toBe('failed');
+      await worker.pause();
+      expect(await createRetryJob({ queue, connection })('t~retried')).toBe('retried');
+
+      const back = (await queue.getJob('t~retried'))!;
+      expect(await queue.getJobState('t~retried')).toBe('waiting');
+      expect(back).toMatchObject({ attemptsMade: 0, attemptsStarted: 2 });
+      expect([back.failedReason, back.finishedOn, back.processedOn]).toEqual([undefined, undefined, undefined]);
+      worker.resume();
+      await expect.poll(() => queue.getJobState('t~retried'), { timeout: 5000 }).toBe('completed');
+      expect((await queue.getJob('t~retried'))!).toMatchObject({ returnvalue: 0, attemptsStarted: 3 });
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('fails a job at its next run when its hash holds a deferred failure (defa), as its stall check leaves one; our retry clears it', async () => {
+    await queue.add('sleep', {}, { jobId: 't~stalled-out', attempts: 1 });
+    // What BullMQ's moveStalledJobsToWait writes on a job that stalled more than maxStalledCount times.
+    await connection.hset(queue.toKey('t~stalled-out'), 'stc', '2', 'defa', 'job stalled more than allowable limit');
+    const worker = new Worker('default', async () => 'ran', { connection: connection.duplicate(), prefix });
+    try {
+      await expect.poll(() => queue.getJobState('t~stalled-out'), { timeout: 5000 }).toBe('failed');
+      expect((await queue.getJob('t~stalled-out'))!.failedReason).toBe('job stalled more than allowable limit');
+
+      expect(await createRetryJob({ queue, connection })('t~stalled-out')).toBe('retried');
+      await expect.poll(() => queue.getJobState('t~stalled-out'), { timeout: 5000 }).toBe('completed');
+      expect((await queue.getJob('t~stalled-out'))!).toMatchObject({ returnvalue: 'ran', stalledCounter: 0 });
+    } finally {
+      await worker.close();
     }
   });
 });
