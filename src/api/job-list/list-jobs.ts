@@ -35,7 +35,8 @@ export interface JobListPage {
  * stop (the frontier) are certain to come in order, so the page holds those, and
  * the next page starts after the last job handed out, or at the frontier.
  */
-export function createListJobs(deps: { tenantIndexes: () => readonly TenantIndexes[] }) {
+export function createListJobs(deps: { tenantIndexes: () => readonly TenantIndexes[]; budget?: number }) {
+  const budget = deps.budget ?? SHARD_BUDGET;
   return async function listJobs(tenant: string, query: ListQuery): Promise<JobListPage> {
     const { after } = query;
     const pages = await Promise.all(
@@ -43,7 +44,7 @@ export function createListJobs(deps: { tenantIndexes: () => readonly TenantIndex
         indexes.page(encodeTenant(tenant), {
           after,
           limit: query.limit,
-          budget: SHARD_BUDGET,
+          budget,
           status: query.status,
           type: query.type,
           canceledReason: CANCELED_REASON,
