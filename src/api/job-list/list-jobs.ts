@@ -43,7 +43,8 @@ export function createListJobs(deps: { tenantIndexes: () => readonly TenantIndex
       deps.tenantIndexes().map((indexes) =>
         indexes.page(encodeTenant(tenant), {
           after,
-          limit: query.limit,
+          // One more than a page: a shard that has no more says so (done), so a last full page gets no cursor.
+          limit: query.limit + 1,
           budget,
           status: query.status,
           type: query.type,
