@@ -96,38 +96,6 @@ describe(`job-intake on a 3-master Redis Cluster with ${SHARDS} shards`, () => {
     expect(quick.json()).toMatchObject({ status: 'succeeded', result: 'now' });
   });
 
-  it('keeps one key one job across the queues of a shard, each queue in its shard\'s slot, and runs both queues', async () => {
-    const render = defineJobType({
-      type: 'render',
-      description: 'A job of a queue of its own.',
-      queue: 'gpu',
-      payloadSchema: z.strictObject({ frame: z.number() }),
-      run: async ({ frame }) => ({ frame }),
-    });
-    const registry = createRegistry([...demoJobTypes, render]);
-    const queuesConfig = { ...config, QUEUE_PREFIX: `${config.QUEUE_PREFIX}q` };
-    const queuesApi = await startApi(queuesConfig, { registry });
-    const queuesWorker = await startWorker(queuesConfig, { registry });
-    const queuesInspector = await openInspector(queuesConfig, ['default', 'gpu']);
-    try {
-      const keys = Array.from({ length: 24 }, (_, i) => `mixed-${i}`);
-      const bodyOf = (i: number) => (i % 2 ? { type: 'render', payload: { frame: i } } : sleep(i));
-      const firsts = await Promise.all(keys.map((key, i) => submit(queuesApi, { key, token: acme, body: bodyOf(i) })));
-      expect(firsts.map((res) => res.statusCode)).toEqual(keys.map(() => 202));
-      // The same keys for the other type: 422 each, in whichever queue the key lives.
-      const crossed = await Promise.all(keys.map((key, i) => submit(queuesApi, { key, token: acme, body: bodyOf(i + 1) })));
-      expect(crossed.map((res) => res.statusCode)).toEqual(keys.map(() => 422));
-
-      const receipts = await Promise.all(keys.map((key) => receipt(queuesApi, key, { token: acme, wait: 20 })));
-      expect(receipts.map((res) => res.json().result)).toEqual(keys.map((_, i) => (i % 2 ? { frame: i } : i)));
-      expect(await queuesInspector.jobCount()).toBe(keys.length);
-    } finally {
-      await queuesInspector.close();
-      await queuesWorker.close();
-      await queuesApi.close();
-    }
-  });
-
   it('retries a failed job by key in its shard: it runs again with a fresh set of attempts', async () => {
     const failing = { type: 'sleep', payload: { ms: 1, failAttempts: 3, result: 'fourth run' } };
     await submit(api, { key: 'retry-me', token: acme, body: failing });
@@ -165,6 +133,38 @@ describe(`job-intake on a 3-master Redis Cluster with ${SHARDS} shards`, () => {
       expect((await listAll(TOKENS.globex)).sort()).toEqual(['theirs-0', 'theirs-1', 'theirs-2', 'theirs-3', 'theirs-4']);
     } finally {
       await listApi.close();
+    }
+  });
+
+  it('keeps one key one job across the queues of a shard, each queue in its shard\'s slot, and runs both queues', async () => {
+    const render = defineJobType({
+      type: 'render',
+      description: 'A job of a queue of its own.',
+      queue: 'gpu',
+      payloadSchema: z.strictObject({ frame: z.number() }),
+      run: async ({ frame }) => ({ frame }),
+    });
+    const registry = createRegistry([...demoJobTypes, render]);
+    const queuesConfig = { ...config, QUEUE_PREFIX: `${config.QUEUE_PREFIX}q` };
+    const queuesApi = await startApi(queuesConfig, { registry });
+    const queuesWorker = await startWorker(queuesConfig, { registry });
+    const queuesInspector = await openInspector(queuesConfig, ['default', 'gpu']);
+    try {
+      const keys = Array.from({ length: 24 }, (_, i) => `mixed-${i}`);
+      const bodyOf = (i: number) => (i % 2 ? { type: 'render', payload: { frame: i } } : sleep(i));
+      const firsts = await Promise.all(keys.map((key, i) => submit(queuesApi, { key, token: acme, body: bodyOf(i) })));
+      expect(firsts.map((res) => res.statusCode)).toEqual(keys.map(() => 202));
+      // The same keys for the other type: 422 each, in whichever queue the key lives.
+      const crossed = await Promise.all(keys.map((key, i) => submit(queuesApi, { key, token: acme, body: bodyOf(i + 1) })));
+      expect(crossed.map((res) => res.statusCode)).toEqual(keys.map(() => 422));
+
+      const receipts = await Promise.all(keys.map((key) => receipt(queuesApi, key, { token: acme, wait: 20 })));
+      expect(receipts.map((res) => res.json().result)).toEqual(keys.map((_, i) => (i % 2 ? { frame: i } : i)));
+      expect(await queuesInspector.jobCount()).toBe(keys.length);
+    } finally {
+      await queuesInspector.close();
+      await queuesWorker.close();
+      await queuesApi.close();
     }
   });
 
