@@ -174,10 +174,13 @@ describe("GET /v1/jobs and the tenant's index", () => {
     const own = testConfig(quiet.url, { API_KEYS: `acme:${TOKENS.acme},globex:${TOKENS.globex}` });
     const ownApi = await startApi(own);
     const inspector = await openInspector(own);
-    const commandsFor = async (request: () => Promise<unknown>) => {
+    const commandsFor = async (request: () => Promise<{ statusCode: number; json: () => Page }>) => {
       const before = totalCalls(await inspector.connection.info('commandstats'));
-      await request();
-      return totalCalls(await inspector.connection.info('commandstats')) - before - 1; // less the INFO itself
+      const res = await request();
+      const calls = totalCalls(await inspector.connection.info('commandstats')) - before - 1; // less the INFO itself
+      expect(res.statusCode).toBe(200);
+      expect(res.json().items).toHaveLength(10);
+      return calls;
     };
     const page = () => ownApi.app.inject({ method: 'GET', url: '/v1/jobs?limit=10', headers: { authorization: `Bearer ${TOKENS.acme}` } });
     try {
