@@ -14,6 +14,7 @@ import type { CancelJob } from './cancellation/cancel-job.js';
 import { createConnectionLimits } from './connection-limits.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobStore } from './job-store.js';
+import type { ListJobs } from './job-list/list-jobs.js';
 import type { ReplayCache } from './idempotency/replay-cache.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import type { LongPollSlots } from './long-poll-slots.js';
@@ -28,10 +29,12 @@ import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './p
 import { isPublicRoute } from './public-routes.js';
 import type { ReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
+import type { RetryJob } from './retry-by-key/retry-job.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
 import { requestLogController } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
+import { jobListRoutes } from './routes/job-list.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { problemsRoutes } from './routes/problems.js';
 import { receiptsRoutes } from './routes/receipts.js';
@@ -65,6 +68,10 @@ export interface AppDeps {
   replays?: ReplayCache;
   admission: Admission;
   cancelJob: CancelJob;
+  /** Puts a failed job back in line (POST /v1/receipts/{key}/retry). */
+  retryJob: RetryJob;
+  /** A tenant's jobs, page by page (GET /v1/jobs). */
+  listJobs: ListJobs;
   redis: RedisGuard;
   /** The fail-fast connection, for the shared rate-limit counters. */
   connection: RedisClient;
@@ -133,7 +140,8 @@ export async function buildApp(deps: AppDeps) {
     admission: deps.admission,
     receipts,
   });
-  await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
+  await app.register(jobListRoutes, { registry: deps.registry, listJobs: deps.listJobs, redis: deps.redis });
+  await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, retryJob: deps.retryJob, redis: deps.redis });
   const metricsToken = deps.config.METRICS_TOKEN;
   await app.register(metricsRoute, { registry: metrics, authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken) });
   await app.register(receiptPage);

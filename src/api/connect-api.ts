@@ -12,10 +12,12 @@ import type { CancelOutcome } from './cancellation/cancel-job.js';
 import { classifyExisting, type EnqueueRequest } from './idempotency/enqueue-once.js';
 import { createReplayCache, DEFAULT_REPLAY_CACHE, type ReplayCacheOptions } from './idempotency/replay-cache.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
+import { createListJobs } from './job-list/list-jobs.js';
 import { createLongPollSlots } from './long-poll-slots.js';
 import { openJobStore } from './job-store.js';
 import { createReceiptReader } from './receipt-reader.js';
 import { createRedisGuard } from './redis-guard.js';
+import type { RetryOutcome } from './retry-by-key/retry-job.js';
 
 export type ApiRedisConfig = Pick<
   Config,
@@ -103,6 +105,11 @@ export function connectApi(
     return found === null ? 'not-found' : found.where.cancelJob(jobId);
   }
 
+  async function retryJob(jobId: string): Promise<RetryOutcome> {
+    const found = await store.locate(jobId);
+    return found === null ? 'not-found' : found.where.retryJob(jobId);
+  }
+
   const admission = createAdmission({
     jobExists: async (jobId) => (await store.locate(jobId)) !== null,
     depths: createQueueDepths({ queues: store.queues(), refreshMs: options.queueDepthRefreshMs }),
@@ -126,6 +133,7 @@ export function connectApi(
   const perTenant = config.API_KEYS === null ? Infinity : config.MAX_LONG_POLLS_PER_TENANT;
   const longPolls = createLongPollSlots({ perProcess: config.MAX_LONG_POLLS, perTenant });
   const receipts = createReceiptReader({ store, redis, jobEnds, longPolls });
+  const listJobs = createListJobs({ tenantIndexes: () => store.tenantIndexes() });
 
   return {
     store,
@@ -133,7 +141,7 @@ export function connectApi(
     jobEnds,
     started,
     /** The parts buildApp() takes. */
-    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, receipts, longPolls, jobEnds, admission },
+    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, retryJob, listJobs, receipts, longPolls, jobEnds, admission },
     /** Closes everything, each step even if another fails. */
     close: () =>
       closeAll([

@@ -1,11 +1,13 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import { findJobScript } from '../bullmq/enqueue-once-script.js';
+import { openTenantIndexes, type TenantIndexes } from '../bullmq/tenant-index.js';
 import { closeAll } from '../shared/close-all.js';
 import { closeRedis, duplicateRedis, type RedisClient } from '../shared/redis.js';
 import { allShardIndexes, shardIndex, shardPrefix, shardQueuesKey, type ShardLayout } from '../shared/shards.js';
 import { createCancelJob, type CancelJob } from './cancellation/cancel-job.js';
 import { createEnqueueOnce, type EnqueueOnce, type JobOptionsFor, type StoredIntake } from './idempotency/enqueue-once.js';
+import { createRetryJob, type RetryJob } from './retry-by-key/retry-job.js';
 
 /** One queue of one shard, with what the API does on it. */
 export interface ShardQueue {
@@ -14,6 +16,7 @@ export interface ShardQueue {
   readonly queue: Queue;
   readonly enqueueOnce: EnqueueOnce;
   readonly cancelJob: CancelJob;
+  readonly retryJob: RetryJob;
   /** Its event stream's reader, made (with a blocking connection of its own) by the first long-poll that needs it. */
   events(): QueueEvents;
 }
@@ -73,6 +76,7 @@ export function openJobStore(deps: {
           otherQueues: deps.queueNames.filter((other) => other !== name),
         }),
         cancelJob: createCancelJob({ queue, connection: deps.connection, prefix: deps.queuePrefix }),
+        retryJob: createRetryJob({ queue, connection: deps.connection }),
         events() {
           if (queueEvents === undefined) {
             const connection = duplicateRedis(deps.eventsConnection, 'job-intake:api-events');
@@ -95,6 +99,12 @@ export function openJobStore(deps: {
     return {
       index,
       queueNamed,
+      tenantIndexes: openTenantIndexes({
+        connection: deps.connection,
+        prefix,
+        queueNames: deps.queueNames,
+        queueNamed: (name) => queueNamed(name).queue,
+      }),
       known: () => [...queues.values()],
       /** The job in any queue of this shard (queues other processes opened included), or null. */
       async find(jobId: string): Promise<FoundJob | null> {
@@ -116,6 +126,8 @@ export function openJobStore(deps: {
   return {
     /** Every queue of the job types, in every shard. */
     queues: (): ShardQueue[] => shards.flatMap((shard) => deps.queueNames.map((name) => shard.queueNamed(name))),
+    /** Each shard's tenant indexes (both layouts' shards while QUEUE_SHARDS changes): GET /v1/jobs reads them all. */
+    tenantIndexes: (): TenantIndexes[] => shards.map((shard) => shard.tenantIndexes),
     /** Where a new job with this id and queue goes (the current layout). */
     placeFor: (jobId: string, queueName: string): ShardQueue => current(jobId).queueNamed(queueName),
     /** The job in the layout the service searches: its current shard, then the previous layout's. */

@@ -64,6 +64,12 @@ export const problemCatalogue = {
     title: 'Job already ended',
     description: 'The job has already succeeded or failed, so it cannot be canceled.',
   },
+  'job-not-failed': {
+    status: 409,
+    title: 'Job not failed',
+    description:
+      'Only a job that ended failed (its attempts spent) can be retried by key. This one succeeded, or was canceled: a canceled job never runs again. A job still queued or running needs no retry (that call answers 202 and changes nothing).',
+  },
   'idempotency-key-reused': {
     status: 422,
     title: 'Idempotency-Key reused for a different request',

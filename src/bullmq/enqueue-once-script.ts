@@ -14,6 +14,11 @@
  * keys are in the same slot as the declared ones (as BullMQ's own scripts
  * build keys from a prefix, e.g. a parent's).
  *
+ * A job this call creates is added to its tenant's index in the shard
+ * (`<shard prefix>~tenant:<the job id up to its bare ~>`, score = its creation
+ * time) and the tenant to the shard's set of indexed tenants (`~tenants`), in
+ * the same step, so GET /v1/jobs never misses a job that exists.
+ *
  * KEYS  BullMQ's keys for that add script (the queue's: the same for every job
  *       of the batch), the shard's set of queue names, then each job's hash
  *       (<shard prefix><queue>:<jobId>)
@@ -85,6 +90,15 @@ for first = 6, #ARGV, argCount + 1 do
     else
       local created = redis.call('HSETNX', jobKey, 'fp', ARGV[first + argCount])
       local stored = redis.call('HMGET', jobKey, 'fp', 'timestamp')
+      if created == 1 then
+        -- The tenant's index (shards.ts: tenantIndexKey), in the same step as the job.
+        local jobId = string.sub(jobKey, idStart)
+        local tenant = string.match(jobId, '^[^~]+')
+        if tenant then
+          redis.call('ZADD', shardPrefix .. '~tenant:' .. tenant, stored[2], jobId)
+          redis.call('SADD', shardPrefix .. '~tenants', tenant)
+        end
+      end
       replies[job] = { created, stored[1], stored[2], queueName }
     end
   end

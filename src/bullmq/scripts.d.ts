@@ -11,4 +11,5 @@ declare module 'bullmq/dist/cjs/scripts/index.js' {
   export const addStandardJob: RawScript;
   export const addDelayedJob: RawScript;
   export const addPrioritizedJob: RawScript;
+  export const reprocessJob: RawScript;
 }

@@ -22,7 +22,17 @@ export type Command =
       readonly wait: WaitFlag;
     }
   | { readonly name: 'receipt'; readonly key: string; readonly wait: WaitFlag }
-  | { readonly name: 'cancel'; readonly key: string };
+  | { readonly name: 'cancel'; readonly key: string }
+  | { readonly name: 'retry'; readonly key: string }
+  | {
+      readonly name: 'list';
+      readonly status?: string;
+      readonly type?: string;
+      readonly limit?: number;
+      readonly cursor?: string;
+      /** Follow every page, not only the first. */
+      readonly all: boolean;
+    };
 
 /** --wait and its --timeout: undefined when not waiting; `timeoutMs` undefined means no limit. */
 export type WaitFlag = { readonly timeoutMs: number | undefined } | undefined;
@@ -38,6 +48,11 @@ const OPTIONS = {
   key: { type: 'string', short: 'k' },
   delay: { type: 'string' },
   priority: { type: 'string' },
+  status: { type: 'string' },
+  type: { type: 'string' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  all: { type: 'boolean' },
 } as const;
 
 /** Flags each command takes besides --url, --token, --json and --help. */
@@ -45,6 +60,8 @@ const COMMAND_FLAGS: Record<string, ReadonlyArray<string>> = {
   submit: ['wait', 'timeout', 'payload', 'key', 'delay', 'priority'],
   receipt: ['wait', 'timeout'],
   cancel: [],
+  retry: [],
+  list: ['status', 'type', 'limit', 'cursor', 'all'],
 };
 
 /** Reads the command line; flags win over JOB_INTAKE_URL and JOB_INTAKE_TOKEN. Throws UsageError. */
@@ -71,30 +88,53 @@ export function parseCommandLine(argv: readonly string[], env: Readonly<Record<s
   if (name === undefined || !(name in COMMAND_FLAGS)) {
     throw new UsageError(name === undefined ? 'no command given' : `unknown command "${name}"`);
   }
-  if (target === undefined) throw new UsageError(`${name} needs ${name === 'submit' ? 'a job type' : 'a key'}`);
-  if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  if (name === 'list') {
+    if (target !== undefined) throw new UsageError(`unexpected argument "${target}"`);
+  } else {
+    if (target === undefined) throw new UsageError(`${name} needs ${name === 'submit' ? 'a job type' : 'a key'}`);
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
+  }
   const allowed = COMMAND_FLAGS[name]!;
   for (const flag of Object.keys(values)) {
     if (!['url', 'token', 'json', 'help', ...allowed].includes(flag)) throw new UsageError(`${name} does not take --${flag}`);
   }
+  return { settings, command: commandFrom(name, target ?? '', values) };
+}
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true; strict: true }>>['values'];
+
+function commandFrom(name: string, target: string, values: Values): Command {
   const wait = waitFlag(values.wait === true, values.timeout);
-  const command: Command =
-    name === 'submit'
-      ? {
-          name,
-          type: target,
-          payload: values.payload,
-          key: values.key === undefined ? undefined : checkedKey(values.key),
-          options: {
-            ...(values.delay === undefined ? {} : { delayMs: wholeNumber('--delay', values.delay) }),
-            ...(values.priority === undefined ? {} : { priority: wholeNumber('--priority', values.priority) }),
-          },
-          wait,
-        }
-      : name === 'receipt'
-        ? { name, key: checkedKey(target), wait }
-        : { name: 'cancel', key: checkedKey(target) };
-  return { settings, command };
+  switch (name) {
+    case 'submit':
+      return {
+        name,
+        type: target,
+        payload: values.payload,
+        key: values.key === undefined ? undefined : checkedKey(values.key),
+        options: {
+          ...(values.delay === undefined ? {} : { delayMs: wholeNumber('--delay', values.delay) }),
+          ...(values.priority === undefined ? {} : { priority: wholeNumber('--priority', values.priority) }),
+        },
+        wait,
+      };
+    case 'receipt':
+      return { name, key: checkedKey(target), wait };
+    case 'list':
+      return {
+        name,
+        ...(values.status === undefined ? {} : { status: values.status }),
+        ...(values.type === undefined ? {} : { type: values.type }),
+        ...(values.limit === undefined ? {} : { limit: wholeNumber('--limit', values.limit) }),
+        ...(values.cursor === undefined ? {} : { cursor: values.cursor }),
+        all: values.all === true,
+      };
+    case 'cancel':
+    case 'retry':
+      return { name, key: checkedKey(target) };
+    default:
+      throw new UsageError(`unknown command "${name}"`);
+  }
 }
 
 function parseUrl(text: string): URL {

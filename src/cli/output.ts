@@ -3,6 +3,7 @@ import {
   ServiceUnavailableError,
   type JobOptions,
   type JobReceipt,
+  type ListedJob,
   type Submission,
 } from '../client/index.js';
 
@@ -58,6 +59,15 @@ export function createOutput(json: boolean, streams: OutputStreams) {
         const value = read(receipt);
         if (value !== undefined) out(`${label.padEnd(9)} ${String(value)}`);
       }
+    },
+
+    /** Jobs of a list: a table, or `{ items, nextCursor? }` with --json. */
+    jobs(items: readonly ListedJob[], nextCursor: string | undefined): void {
+      if (json) return void out(JSON.stringify({ items, ...(nextCursor === undefined ? {} : { nextCursor }) }));
+      if (items.length === 0) return;
+      const rows = [['KEY', 'TYPE', 'STATUS', 'ATTEMPTS', 'CREATED'], ...items.map((r) => [r.key, r.type, r.status, String(r.attempts), r.createdAt])];
+      const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+      for (const row of rows) out(row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  '));
     },
 
     /** Side information for people (stderr, never in the way of stdout). */

@@ -1,8 +1,10 @@
 import { JobIntakeClient, type JobTypeMap } from '../client/index.js';
 import { parseCommandLine } from './cli-args.js';
 import { cancelCommand } from './commands/cancel.js';
+import { listCommand } from './commands/list.js';
 import type { CommandContext } from './commands/command-context.js';
 import { receiptCommand } from './commands/receipt.js';
+import { retryCommand } from './commands/retry.js';
 import { submitCommand } from './commands/submit.js';
 import { EXIT, exitCodeFor, type ExitCode } from './exit-codes.js';
 import { createOutput } from './output.js';
@@ -50,6 +52,10 @@ export async function runCli(deps: CliDeps): Promise<ExitCode> {
         return await receiptCommand(command, ctx);
       case 'cancel':
         return await cancelCommand(command, ctx);
+      case 'retry':
+        return await retryCommand(command, ctx);
+      case 'list':
+        return await listCommand(command, ctx);
     }
   } catch (error) {
     if (deps.signal?.aborted === true) {

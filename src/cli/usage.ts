@@ -17,6 +17,11 @@ Commands:
                         show a job's receipt; --wait follows it until it ends
   cancel <key>          cancel a job: a queued one at once, a running one through
                         its abort signal
+  retry <key>           put a failed job back in line, with a fresh set of
+                        attempts (a succeeded or canceled job is refused)
+  list [--status S] [--type T] [--limit N] [--cursor C] [--all]
+                        your jobs, newest first, one page (or --all pages);
+                        S is queued, running, retrying, succeeded, failed or canceled
 
 Options:
   --url URL             the service (env JOB_INTAKE_URL; default http://localhost:3000)
@@ -32,6 +37,9 @@ Options:
   --timeout SECONDS     with --wait: give up waiting after this long (the job goes on)
   -p, --payload         the job's payload: inline JSON, @file.json, or @- for stdin
   -k, --key KEY         the Idempotency-Key (1 to 255 visible ASCII characters)
+  --limit N             list: jobs per page (1 to 200; the service's default 50)
+  --cursor C            list: start after the page that printed this cursor
+  --all                 list: every page, not only the first
   -h, --help            show this help
 
 Exit codes:

@@ -1,5 +1,6 @@
 import { JobFailedError, JobTimeoutError } from './errors.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
+import { listPath, type JobListPage, type ListOptions } from './job-list.js';
 import type { DefaultJobTypeMap, JobTypeMap, JobTypeName, PayloadOf, ResultOf } from './job-types.js';
 import { heldReceipt, receiptPath, type JobOptions, type JobReceipt, type ReceiptTarget, type Submission, type SubmitResult } from './receipts.js';
 import { parseRetryAfter, retryPolicy, type RetryOptions } from './retry-policy.js';
@@ -192,6 +193,37 @@ export class JobIntakeClient<Types extends JobTypeMap = DefaultJobTypeMap> {
   async cancel(target: ReceiptTarget, options: { signal?: AbortSignal } = {}): Promise<JobReceipt> {
     const answer = await this.#send({ method: 'DELETE', path: relative(receiptPath(keyOf(target))), signal: options.signal });
     return JSON.parse(answer.body) as JobReceipt;
+  }
+
+  /**
+   * Puts a job that ended `failed` back in line under its key, with a fresh set
+   * of attempts (`POST /v1/receipts/{key}/retry`), and resolves with its receipt
+   * (`queued`, or already `running`; `attempts` goes on counting). Safe to
+   * repeat: while the job is queued or running it changes nothing. A job that
+   * succeeded or was canceled is refused: RequestRefusedError, status 409.
+   */
+  async retry<Type extends JobTypeName<Types> = JobTypeName<Types>>(
+    target: ReceiptTarget<Type>,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<JobReceipt<Type, ResultOf<Types, Type>>> {
+    const answer = await this.#send({ method: 'POST', path: `${relative(receiptPath(keyOf(target)))}/retry`, signal: options.signal });
+    return JSON.parse(answer.body) as JobReceipt<Type, ResultOf<Types, Type>>;
+  }
+
+  /**
+   * The caller's own jobs, newest first, page by page (`GET /v1/jobs`), each a
+   * receipt without its result: `for await (const page of client.list({ status: 'failed' }))`.
+   * The iterator follows `nextCursor` until the list ends; a page may hold fewer
+   * than `limit` jobs (even none) while more follow. Each page is one request, with the usual retries.
+   */
+  async *list<Type extends JobTypeName<Types> = JobTypeName<Types>>(options: ListOptions<Type> = {}): AsyncGenerator<JobListPage<Type>, void> {
+    let cursor = options.cursor;
+    do {
+      const answer = await this.#send({ method: 'GET', path: listPath(options, cursor), signal: options.signal });
+      const page = JSON.parse(answer.body) as JobListPage<Type>;
+      yield page;
+      cursor = page.nextCursor;
+    } while (cursor !== undefined);
   }
 
   async #readReceipt<Type extends string, Result>(target: ReceiptTarget, waitSeconds: number, signal: AbortSignal | undefined) {

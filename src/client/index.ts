@@ -12,6 +12,7 @@ export {
   ValidationError,
 } from './errors.js';
 export { isValidIdempotencyKey } from './idempotency-key.js';
+export type { JobListPage, ListedJob, ListOptions } from './job-list.js';
 export type { DefaultJobTypeMap, JobSignature, JobTypeMap, JobTypeMapOf, JobTypeName, PayloadOf, ResultOf } from './job-types.js';
 export type { ProblemDetails } from './problem-details.js';
 export type { FinishedSubmission, JobOptions, JobReceipt, ReceiptTarget, Submission, SubmitResult } from './receipts.js';

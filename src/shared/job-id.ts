@@ -12,7 +12,12 @@ function escapePart(part: string): string {
 }
 
 export function encodeJobId(tenant: string, key: string): string {
-  return `${escapePart(tenant)}~${escapePart(key)}`;
+  return `${encodeTenant(tenant)}~${escapePart(key)}`;
+}
+
+/** The tenant's part of its job ids (everything before the bare `~`): it names the tenant's index of jobs too. */
+export function encodeTenant(tenant: string): string {
+  return escapePart(tenant);
 }
 
 export function decodeJobId(jobId: string): { tenant: string; key: string } {

@@ -49,8 +49,9 @@ export function receiptStatus(job: Job, state: JobState | 'unknown'): ReceiptSta
     case 'waiting':
     case 'prioritized':
     case 'waiting-children':
-      // Back in line after a failed attempt (backoff) or a crash (stall recovery).
-      return job.attemptsMade > 0 || job.attemptsStarted > 0 ? 'retrying' : 'queued';
+      // Back in line after a failed attempt (backoff) or a crash (stall recovery): it
+      // has run. A retry by key clears processedOn (attempts go on counting): queued again.
+      return job.processedOn ? 'retrying' : 'queued';
     default:
       return null;
   }

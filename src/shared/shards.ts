@@ -21,6 +21,21 @@ export function shardQueuesKey(prefix: string): string {
   return `${prefix}:~queues`;
 }
 
+/**
+ * A tenant's index of its jobs in a shard (`{ji-0}:~tenant:<encoded tenant>`,
+ * the tenant encoded as in its job ids): a sorted set, score = creation time
+ * (ms), member = job id. The enqueue script adds a job to it as it creates the
+ * job; GET /v1/jobs reads it, so a page costs what the caller's own jobs cost.
+ */
+export function tenantIndexKey(prefix: string, encodedTenant: string): string {
+  return `${prefix}:~tenant:${encodedTenant}`;
+}
+
+/** The encoded tenants that have an index in a shard (`{ji-0}:~tenants`): what the workers' trim walks. */
+export function shardTenantsKey(prefix: string): string {
+  return `${prefix}:~tenants`;
+}
+
 /** FNV-1a (32 bit) over the UTF-8 bytes: stable across processes, versions and languages. */
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;

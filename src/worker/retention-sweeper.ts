@@ -10,7 +10,13 @@ const MAX_INTERVAL_MS = 60_000;
  * a quiet queue an expired key would stay used indefinitely; this sweep makes
  * "the key is free again" happen within a minute of the window's end.
  */
-export function startRetentionSweeper(deps: { queue: Queue; ttlSeconds: number; logger: Logger }) {
+export function startRetentionSweeper(deps: {
+  queue: Queue;
+  ttlSeconds: number;
+  logger: Logger;
+  /** Then the age trim of the shard's tenant indexes (bullmq/tenant-index.ts): entries created before the cutoff whose job is gone. */
+  trimTenantIndexes?: (cutoffMs: number) => Promise<number>;
+}) {
   const graceMs = deps.ttlSeconds * 1000;
   const intervalMs = Math.min(graceMs, MAX_INTERVAL_MS);
   let sweeping: Promise<void> | null = null;
@@ -23,6 +29,9 @@ export function startRetentionSweeper(deps: { queue: Queue; ttlSeconds: number; 
         if (removed.length > 0) deps.logger.info({ state, removed: removed.length }, 'expired jobs removed; their keys are free again');
       } while (removed.length === BATCH);
     }
+    // A finished job is removed no sooner than the window after it ended, so no later than its creation plus the window.
+    const dropped = (await deps.trimTenantIndexes?.(Date.now() - graceMs)) ?? 0;
+    if (dropped > 0) deps.logger.info({ dropped }, 'tenant index entries of removed jobs dropped');
   };
   const timer = setInterval(() => {
     sweeping ??= sweep()

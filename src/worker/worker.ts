@@ -10,6 +10,7 @@ import { allShardIndexes, shardPrefix } from '../shared/shards.js';
 import { queuesOf, type JobTypeRegistry } from '../jobs/job-type.js';
 import { createStepStore } from '../bullmq/job-hash.js';
 import { listenForCancels } from './cancel-requests.js';
+import { createTenantIndexTrim } from '../bullmq/tenant-index.js';
 import { startRetentionSweeper } from './retention-sweeper.js';
 import { createJobRunner, type JobRunner } from './run-job.js';
 
@@ -71,7 +72,7 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
   cancels.attach(runner);
   const shards = shardIndexes.flatMap((index) =>
-    queues.map((queueName) => consumeShardQueue({ ...deps, index, queueName, runJob: runner.run })),
+    queues.map((queueName) => consumeShardQueue({ ...deps, index, queueName, queueNames: queues, runJob: runner.run })),
   );
 
   let closing: Promise<void> | undefined;
@@ -116,6 +117,8 @@ function consumeShardQueue(deps: {
   logger: Logger;
   index: number;
   queueName: string;
+  /** Every queue this worker serves. */
+  queueNames: readonly string[];
   runJob: JobRunner['run'];
 }) {
   const { config, queueName } = deps;
@@ -146,7 +149,10 @@ function consumeShardQueue(deps: {
   });
   const retentionQueue = new Queue(queueName, { connection: deps.connection, prefix });
   retentionQueue.on('error', (err) => logger.warn({ err }, 'retention queue error'));
-  const sweeper = startRetentionSweeper({ queue: retentionQueue, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, logger });
+  // The tenant indexes are the shard's, not the queue's: one queue's sweeper trims them.
+  const trimTenantIndexes =
+    queueName === deps.queueNames[0] ? createTenantIndexTrim({ connection: deps.connection, prefix, queueNames: deps.queueNames }) : undefined;
+  const sweeper = startRetentionSweeper({ queue: retentionQueue, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, logger, trimTenantIndexes });
 
   return {
     worker,

@@ -10,9 +10,11 @@ import { setLastEventId } from '../../src/bullmq/events-cursor.js';
 import { createStepStore, readFinishedSteps } from '../../src/bullmq/job-hash.js';
 import { createCancelJob } from '../../src/api/cancellation/cancel-job.js';
 import { createEnqueueOnce } from '../../src/api/idempotency/enqueue-once.js';
+import { createRetryJob } from '../../src/api/retry-by-key/retry-job.js';
+import { openTenantIndexes } from '../../src/bullmq/tenant-index.js';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { jobOptions } from '../../src/shared/job-options.js';
-import { shardPrefix, shardQueuesKey } from '../../src/shared/shards.js';
+import { shardPrefix, shardQueuesKey, tenantIndexKey } from '../../src/shared/shards.js';
 import { useRedisServer } from '../helpers/redis-server.js';
 
 const redis = useRedisServer();
@@ -165,5 +167,100 @@ describe("BullMQ's internals that job-intake relies on", () => {
     } finally {
       await events.close();
     }
+  });
+  it('runs its reprocessJob script inside our retry script: a failed job is back in wait, attemptsMade reset, attemptsStarted kept, and a worker runs it', async () => {
+    let runs = 0;
+    const worker = new Worker(
+      'default',
+      async (job) => {
+        runs += 1;
+        if (runs <= 2) throw new Error(`run ${runs} fails`);
+        return job.attemptsMade;
+      },
+      { connection: connection.duplicate(), prefix },
+    );
+    try {
+      await queue.add('sleep', {}, { jobId: 't~retried', attempts: 2 });
+      await expect.poll(() => queue.getJobState('t~retried'), { timeout: 5000 }).toBe('failed');
+      await worker.pause();
+      expect(await createRetryJob({ queue, connection })('t~retried')).toBe('retried');
+
+      const back = (await queue.getJob('t~retried'))!;
+      expect(await queue.getJobState('t~retried')).toBe('waiting');
+      expect(back).toMatchObject({ attemptsMade: 0, attemptsStarted: 2 });
+      expect([back.failedReason, back.finishedOn, back.processedOn]).toEqual([undefined, undefined, undefined]);
+      await worker.resume();
+      await expect.poll(() => queue.getJobState('t~retried'), { timeout: 5000 }).toBe('completed');
+      expect((await queue.getJob('t~retried'))!).toMatchObject({ returnvalue: 0, attemptsStarted: 3 });
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('fails a job at its next run when its hash holds a deferred failure (defa), as its stall check leaves one; our retry clears it', async () => {
+    await queue.add('sleep', {}, { jobId: 't~stalled-out', attempts: 1 });
+    // What BullMQ's moveStalledJobsToWait writes on a job that stalled more than maxStalledCount times.
+    await connection.hset(queue.toKey('t~stalled-out'), 'stc', '2', 'defa', 'job stalled more than allowable limit');
+    const worker = new Worker('default', async () => 'ran', { connection: connection.duplicate(), prefix });
+    try {
+      await expect.poll(() => queue.getJobState('t~stalled-out'), { timeout: 5000 }).toBe('failed');
+      expect((await queue.getJob('t~stalled-out'))!.failedReason).toBe('job stalled more than allowable limit');
+
+      expect(await createRetryJob({ queue, connection })('t~stalled-out')).toBe('retried');
+      await expect.poll(() => queue.getJobState('t~stalled-out'), { timeout: 5000 }).toBe('completed');
+      expect((await queue.getJob('t~stalled-out'))!).toMatchObject({ returnvalue: 'ran', stalledCounter: 0 });
+    } finally {
+      await worker.close();
+    }
+  });
+  it("keeps a job's lock at <job key>:lock while a worker runs it, and a finished job in <prefix>:<queue>:completed or :failed, where the list script looks", async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const worker = new Worker('default', async (job) => (job.id === 't~held' ? held : Promise.reject(new Error('no'))), {
+      connection: connection.duplicate(),
+      prefix,
+    });
+    try {
+      await queue.add('sleep', {}, { jobId: 't~held' });
+      await queue.add('sleep', {}, { jobId: 't~refused', attempts: 1 });
+      await expect.poll(() => queue.getJobState('t~held'), { timeout: 5000 }).toBe('active');
+      expect(await connection.exists(`${prefix}:default:t~held:lock`)).toBe(1);
+      release();
+      await expect.poll(() => queue.getJobState('t~held'), { timeout: 5000 }).toBe('completed');
+      await expect.poll(() => queue.getJobState('t~refused'), { timeout: 5000 }).toBe('failed');
+
+      expect(await connection.exists(`${prefix}:default:t~held:lock`)).toBe(0);
+      expect([queue.keys.completed, queue.keys.failed]).toEqual([`${prefix}:default:completed`, `${prefix}:default:failed`]);
+      expect(await connection.zscore(`${prefix}:default:completed`, 't~held')).not.toBeNull();
+      expect(await connection.zscore(`${prefix}:default:failed`, 't~refused')).not.toBeNull();
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('reads the hash fields of an indexed job into a Job as Queue.getJob does (less data and result)', async () => {
+    const jobs = createEnqueueOnce({ queue, connection, jobOptionsFor: () => options, otherQueues: ['gpu'] });
+    await jobs({ jobId: 'idx~plain', type: 'sleep', queue: 'default', payload: { ms: 1 }, fingerprint: 'a' });
+    await jobs({ jobId: 'idx~scheduled', type: 'sleep', queue: 'default', payload: {}, fingerprint: 'b', options: { delayMs: 60_000, priority: 3 } });
+    await connection.hset(queue.toKey('idx~plain'), 'processedOn', '1700000000000', 'atm', '1', 'ats', '2', 'progress', '{"done":40}');
+    expect(await connection.zrevrange(tenantIndexKey(prefix, 'idx'), 0, -1)).toEqual(expect.arrayContaining(['idx~plain', 'idx~scheduled']));
+
+    const indexes = openTenantIndexes({ connection, prefix, queueNames: ['default'], queueNamed: () => queue });
+    const page = await indexes.page('idx', { after: null, limit: 10, budget: 10, canceledReason: CANCELED_REASON });
+    const fields = (job: Job) => ({
+      id: job.id,
+      name: job.name,
+      timestamp: job.timestamp,
+      processedOn: job.processedOn,
+      finishedOn: job.finishedOn,
+      attemptsMade: job.attemptsMade,
+      attemptsStarted: job.attemptsStarted,
+      progress: job.progress,
+      delay: job.opts.delay,
+      priority: job.opts.priority,
+    });
+    expect(page.done).toBe(true);
+    for (const { job } of page.jobs) expect(fields(job)).toEqual(fields((await queue.getJob(job.id!))!));
+    expect(page.jobs.map(({ job }) => fields(job).priority)).toEqual(expect.arrayContaining([3]));
   });
 });

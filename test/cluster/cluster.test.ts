@@ -96,6 +96,46 @@ describe(`job-intake on a 3-master Redis Cluster with ${SHARDS} shards`, () => {
     expect(quick.json()).toMatchObject({ status: 'succeeded', result: 'now' });
   });
 
+  it('retries a failed job by key in its shard: it runs again with a fresh set of attempts', async () => {
+    const failing = { type: 'sleep', payload: { ms: 1, failAttempts: 3, result: 'fourth run' } };
+    await submit(api, { key: 'retry-me', token: acme, body: failing });
+    expect((await receipt(api, 'retry-me', { token: acme, wait: 20 })).json()).toMatchObject({ status: 'failed', attempts: 3 });
+
+    const retried = await api.app.inject({ method: 'POST', url: '/v1/receipts/retry-me/retry', headers: { authorization: `Bearer ${acme}` } });
+    expect(retried.statusCode).toBe(202);
+    expect((await receipt(api, 'retry-me', { token: acme, wait: 20 })).json()).toMatchObject({ status: 'succeeded', attempts: 4, result: 'fourth run' });
+    const again = await api.app.inject({ method: 'POST', url: '/v1/receipts/retry-me/retry', headers: { authorization: `Bearer ${acme}` } });
+    expect(again.statusCode).toBe(409);
+  });
+
+  it("lists a tenant's jobs from every shard, newest first, each once, and never another tenant's", async () => {
+    const listConfig = { ...config, QUEUE_PREFIX: `${config.QUEUE_PREFIX}l` };
+    const listApi = await startApi(listConfig);
+    try {
+      const made = [];
+      for (let i = 0; i < 30; i += 1) made.push((await submit(listApi, { key: `listed-${i}`, token: acme, body: sleep(i) })).json());
+      for (let i = 0; i < 5; i += 1) await submit(listApi, { key: `theirs-${i}`, token: TOKENS.globex, body: sleep(i) });
+      const listAll = async (token: string) => {
+        const keys: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const query = `?limit=7${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+          const page = (await listApi.app.inject({ method: 'GET', url: `/v1/jobs${query}`, headers: { authorization: `Bearer ${token}` } })).json();
+          keys.push(...page.items.map((item: { key: string }) => item.key));
+          cursor = page.nextCursor;
+        } while (cursor !== undefined);
+        return keys;
+      };
+
+      const newestFirst = [...made].sort((a, b) => (a.createdAt !== b.createdAt ? b.createdAt.localeCompare(a.createdAt) : b.id < a.id ? -1 : 1));
+      expect(new Set(made.map((job) => shardIndex(job.id, SHARDS))).size).toBe(SHARDS);
+      expect(await listAll(acme)).toEqual(newestFirst.map((job) => job.key));
+      expect((await listAll(TOKENS.globex)).sort()).toEqual(['theirs-0', 'theirs-1', 'theirs-2', 'theirs-3', 'theirs-4']);
+    } finally {
+      await listApi.close();
+    }
+  });
+
   it('keeps one key one job across the queues of a shard, each queue in its shard\'s slot, and runs both queues', async () => {
     const render = defineJobType({
       type: 'render',

@@ -89,6 +89,17 @@ describe('the OpenAPI document at /openapi.json', () => {
     expect(Object.keys(doc.paths['/readyz']!.get!.responses).sort()).toEqual(['200', '500', '503']);
   });
 
+  it('documents retry by key and the job list, with their operationIds, filters and answers', () => {
+    const retry = doc.paths['/v1/receipts/{key}/retry']!.post! as Operation & { operationId?: string };
+    const list = doc.paths['/v1/jobs']!.get! as Operation & { operationId?: string; parameters?: Array<{ name: string; in: string }> };
+
+    expect(retry.operationId).toBe('retryJob');
+    expect(Object.keys(retry.responses).sort()).toEqual(['202', '400', '401', '404', '409', '500', '503']);
+    expect(list.operationId).toBe('listJobs');
+    expect(Object.keys(list.responses).sort()).toEqual(['200', '400', '401', '500', '503']);
+    expect(list.parameters!.map((p) => `${p.in} ${p.name}`).sort()).toEqual(['query cursor', 'query limit', 'query status', 'query type']);
+  });
+
   it('matches what the API sends: a refused request comes back as the documented media type', async () => {
     const res = await submit(api, { key: 'k', token: TOKENS.acme, body: { type: 'sleep', payload: { ms: -1 } } });
 

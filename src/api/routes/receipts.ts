@@ -3,20 +3,24 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { encodeJobId } from '../../shared/job-id.js';
 import { hasEnded, receiptSchema, type Receipt } from '../../shared/receipt.js';
+import { receiptUrl } from '../idempotency/accepted-response.js';
 import { ProblemError } from '../errors.js';
 import { parseIdempotencyKey } from '../idempotency/idempotency-key.js';
 import type { CancelJob } from '../cancellation/cancel-job.js';
 import { LONG_POLL_SKIPPED } from '../long-poll-slots.js';
 import type { ReceiptReader } from '../receipt-reader.js';
 import type { RedisGuard } from '../redis-guard.js';
+import type { RetryJob } from '../retry-by-key/retry-job.js';
 import { problemResponses } from './problem-responses.js';
 
 const MAX_WAIT_SECONDS = 30;
 
-export const receiptsRoutes: FastifyPluginAsyncZod<{ receipts: ReceiptReader; cancelJob: CancelJob; redis: RedisGuard }> = async (
-  app,
-  { receipts, cancelJob, redis },
-) => {
+export const receiptsRoutes: FastifyPluginAsyncZod<{
+  receipts: ReceiptReader;
+  cancelJob: CancelJob;
+  retryJob: RetryJob;
+  redis: RedisGuard;
+}> = async (app, { receipts, cancelJob, retryJob, redis }) => {
   app.get(
     '/v1/receipts/:key',
     {
@@ -64,6 +68,36 @@ export const receiptsRoutes: FastifyPluginAsyncZod<{ receipts: ReceiptReader; ca
       }
       // 200 once canceled; 202 (running, abort signalled) until its handler stops.
       return sendReceipt(reply, outcome === 'not-found' ? null : await receipts.read(jobId), key);
+    },
+  );
+
+  app.post(
+    '/v1/receipts/:key/retry',
+    {
+      schema: {
+        operationId: 'retryJob',
+        summary: 'Retry a failed job: the same key and job, back in line with a fresh set of attempts',
+        description:
+          'Only a job that ended `failed` is put back (its payload, fingerprint and finished steps kept; `attempts` on the receipt goes on counting). ' +
+          'Repeating the call while the job is queued or running changes nothing and answers the same 202. ' +
+          'A succeeded or canceled job answers 409 `job-not-failed`: a canceled job never runs again.',
+        params: z.object({ key: z.string().meta({ description: 'The Idempotency-Key, URL-encoded.' }) }),
+        response: { 202: receiptSchema, ...problemResponses(400, 401, 404, 409, 503) },
+      },
+    },
+    async (request, reply) => {
+      const key = keyFromPath(request.params.key);
+      const jobId = encodeJobId(request.tenant, key);
+      const outcome = await redis.run(() => retryJob(jobId));
+      request.log.info({ jobId, tenant: request.tenant, outcome }, 'retry');
+      if (outcome === 'succeeded' || outcome === 'canceled') {
+        const why = outcome === 'succeeded' ? 'succeeded' : 'was canceled, and a canceled job never runs again';
+        throw new ProblemError('job-not-failed', `The job with key "${key}" ${why}; only a failed job can be retried.`);
+      }
+      const receipt = outcome === 'not-found' ? null : await receipts.read(jobId);
+      if (receipt === null) throw new ProblemError('not-found', `No job with key "${key}" for this tenant.`);
+      // 202 whatever the receipt says by now: the job is in line (or was already), as after a submission.
+      return reply.code(202).header('location', receiptUrl(key)).header('retry-after', '1').send(receipt);
     },
   );
 };
