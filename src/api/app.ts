@@ -34,6 +34,7 @@ import { requestLogController } from './request-logging.js';
 import { healthRoutes } from './routes/health.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { problemsRoutes } from './routes/problems.js';
+import { problemResponses } from './routes/problem-responses.js';
 import { receiptsRoutes } from './routes/receipts.js';
 import { receiptPage } from './ui/receipt-page.js';
 
@@ -135,7 +136,11 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
   const metricsToken = deps.config.METRICS_TOKEN;
-  await app.register(metricsRoute, { registry: metrics, authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken) });
+  await app.register(metricsRoute, {
+    registry: metrics,
+    authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken),
+    errorResponses: problemResponses(400, 401), // 401: only with METRICS_TOKEN set
+  });
   await app.register(receiptPage);
   if (deps.config.ADMIN_TOKEN !== undefined) {
     await app.register(queueDashboard, { queues: deps.store.queues(), adminToken: deps.config.ADMIN_TOKEN });
