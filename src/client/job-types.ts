@@ -38,7 +38,7 @@ type MapOfUnion<Types extends AnyJobType> = {
  */
 type ResultOfDefinition<Definition extends AnyJobType> = Definition['run'] extends (...args: never[]) => infer Returned
   ? Awaited<Returned>
-  : Definition['resultSchema'] extends z.ZodType<infer Output>
+  : NonNullable<Definition['resultSchema']> extends z.ZodType<infer Output>
     ? Output
     : unknown;
 
