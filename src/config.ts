@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseAllowHosts } from './outbound/allow-hosts.js';
+import { parseWebhookSecrets, type WebhookSecrets } from './outbound/webhook-secrets.js';
 import { parseApiKeys, type ApiKeys } from './shared/api-keys.js';
 import type { RedisTarget } from './shared/redis.js';
 
@@ -114,10 +116,30 @@ const envSchema = z.object({
   ),
   /** Opens the queue dashboard at /admin/queues; unset (or empty) keeps it off. */
   ADMIN_TOKEN: optionalSecret(),
+  /**
+   * Hosts, addresses and CIDR ranges outbound requests (HTTP job types) may reach
+   * although the address guard refuses them: an internal endpoint must be listed.
+   */
+  OUTBOUND_ALLOW_HOSTS: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          parseAllowHosts(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .default(''),
+  ),
+  // Parsed by loadConfig into `webhookSecrets` (never kept as text in the Config).
+  WEBHOOK_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  WEBHOOK_SECRETS: z.preprocess(emptyAsUnset, z.string().optional()),
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof envSchema>, 'API_KEYS' | 'WORKER_SHARDS' | 'WORKER_QUEUES'> & {
+  Omit<z.infer<typeof envSchema>, 'API_KEYS' | 'WORKER_SHARDS' | 'WORKER_QUEUES' | 'WEBHOOK_SECRET' | 'WEBHOOK_SECRETS'> & {
     /** Token → tenant; null when auth is off (every request is tenant `default`). */
     API_KEYS: ApiKeys | null;
     /** Where Redis is: REDIS_CLUSTER_NODES when set, else REDIS_URL. */
@@ -126,6 +148,8 @@ export type Config = Readonly<
     WORKER_SHARDS: readonly number[] | null;
     /** The queues a worker serves; null means every queue of its job types. */
     WORKER_QUEUES: readonly string[] | null;
+    /** WEBHOOK_SECRET and WEBHOOK_SECRETS: the keys that sign outbound requests, by tenant (they print as `[webhook secret]`). */
+    webhookSecrets: WebhookSecrets;
   }
 >;
 
@@ -168,13 +192,19 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { role?: ProcessRole
       problems.push(`API_KEYS: ${(err as Error).message}`);
     }
   }
+  let webhookSecrets: WebhookSecrets | undefined;
+  try {
+    webhookSecrets = parseWebhookSecrets({ WEBHOOK_SECRET: env.WEBHOOK_SECRET, WEBHOOK_SECRETS: env.WEBHOOK_SECRETS });
+  } catch (err) {
+    problems.push((err as Error).message); // starts with the variable's name, never repeats a secret
+  }
   if ((options.role ?? 'api') === 'api') problems.push(...authProblems(env));
   if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
     problems.push('REDIS_URL: required (redis://host:port), unless REDIS_CLUSTER_NODES is set');
   }
-  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  if (!parsed.success || problems.length > 0 || webhookSecrets === undefined) throw new ConfigError(problems);
 
-  const data = parsed.data;
+  const { WEBHOOK_SECRET: _secret, WEBHOOK_SECRETS: _secrets, ...data } = parsed.data;
   const workerShards = data.WORKER_SHARDS === undefined ? null : data.WORKER_SHARDS.split(',').map((index) => Number(index.trim()));
   const shardSlots = Math.max(data.QUEUE_SHARDS, data.QUEUE_SHARDS_PREVIOUS);
   const outOfRange = workerShards?.filter((index) => index >= shardSlots) ?? [];
@@ -191,7 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { role?: ProcessRole
           }),
         };
   const workerQueues = data.WORKER_QUEUES === undefined ? null : data.WORKER_QUEUES.split(',').map((queue) => queue.trim());
-  return Object.freeze({ ...data, API_KEYS: apiKeys, WORKER_SHARDS: workerShards, WORKER_QUEUES: workerQueues, redisTarget });
+  return Object.freeze({ ...data, API_KEYS: apiKeys, WORKER_SHARDS: workerShards, WORKER_QUEUES: workerQueues, redisTarget, webhookSecrets });
 }
 
 /** For main.ts: prints every bad variable and exits 2 before anything starts. */

@@ -37,6 +37,7 @@ import { healthRoutes } from './routes/health.js';
 import { jobListRoutes } from './routes/job-list.js';
 import { jobsRoutes } from './routes/jobs.js';
 import { problemsRoutes } from './routes/problems.js';
+import { problemResponses } from './routes/problem-responses.js';
 import { receiptsRoutes } from './routes/receipts.js';
 import { receiptPage } from './ui/receipt-page.js';
 
@@ -143,7 +144,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(jobListRoutes, { registry: deps.registry, listJobs: deps.listJobs, redis: deps.redis });
   await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, retryJob: deps.retryJob, redis: deps.redis });
   const metricsToken = deps.config.METRICS_TOKEN;
-  await app.register(metricsRoute, { registry: metrics, authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken) });
+  await app.register(metricsRoute, {
+    registry: metrics,
+    authorize: metricsToken === undefined ? undefined : metricsTokenCheck(metricsToken),
+    errorResponses: problemResponses(400, 401), // 401: only with METRICS_TOKEN set
+  });
   await app.register(receiptPage);
   if (deps.config.ADMIN_TOKEN !== undefined) {
     await app.register(queueDashboard, { queues: deps.store.queues(), adminToken: deps.config.ADMIN_TOKEN });

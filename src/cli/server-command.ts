@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config.js';
+import { assertHttpEndpointsAllowed } from '../jobs/http-endpoints.js';
 import { loadJobTypes } from '../jobs/load-job-types.js';
 import { createLogger } from '../shared/logger.js';
 import { exitOnSignals } from '../shared/signals.js';
@@ -38,6 +39,11 @@ export async function runServerCommand(name: ServerCommand, argv: readonly strin
   );
   const config = loadConfigOrExit({ ...env, ...fromFlags }, `job-intake ${name}`, name);
   const registry = await loadJobTypes(config.JOB_TYPES_MODULE).catch((err: Error) => fail(err.message));
+  try {
+    assertHttpEndpointsAllowed(registry, config.OUTBOUND_ALLOW_HOSTS);
+  } catch (err) {
+    fail((err as Error).message);
+  }
   const logger = createLogger({ level: config.LOG_LEVEL, name: `job-intake-${name}` });
 
   if (name === 'api') {

@@ -28,9 +28,19 @@ export type JobTypeMapOf<Types extends AnyJobType | ReadonlyArray<AnyJobType>> =
 type MapOfUnion<Types extends AnyJobType> = {
   [Definition in Types as Definition['type']]: {
     payload: z.input<Definition['payloadSchema']>;
-    result: Awaited<ReturnType<Definition['run']>>;
+    result: ResultOfDefinition<Definition>;
   };
 };
+
+/**
+ * What `run` resolves to; for an HTTP job type (no `run`), its resultSchema's
+ * output, or `unknown`: the endpoint's JSON answer.
+ */
+type ResultOfDefinition<Definition extends AnyJobType> = Definition['run'] extends (...args: never[]) => infer Returned
+  ? Awaited<Returned>
+  : NonNullable<Definition['resultSchema']> extends z.ZodType<infer Output>
+    ? Output
+    : unknown;
 
 /** The demo job types this package ships: `sleep` and `checksum`. */
 export type DefaultJobTypeMap = JobTypeMapOf<DemoJobType>;

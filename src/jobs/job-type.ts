@@ -33,11 +33,28 @@ export interface JobBackoff {
 export const DEFAULT_QUEUE = 'default';
 
 /**
- * One job type: the payload schema, which the API validates on intake and the
- * worker validates again before running, and the code that runs it. The
- * optional settings override the process-wide defaults for this type.
+ * An endpoint that runs a job type's jobs instead of code in the worker: the
+ * worker POSTs each payload to it, signed (Standard Webhooks), with the job id
+ * as Idempotency-Key, and stores its JSON answer as the result (README: HTTP
+ * job types).
  */
-export interface JobType<Schema extends z.ZodType = z.ZodType, Result = unknown, Name extends string = string> {
+export interface HttpEndpoint {
+  /** http: or https:. A private or loopback address is reached only when OUTBOUND_ALLOW_HOSTS lists it. */
+  readonly url: string;
+  /** One request, connecting to reading the answer (default 30 s); a timeout is retried. */
+  readonly timeoutMs?: number;
+}
+
+/** How long one request to an HTTP job type's endpoint may take when its definition says nothing. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+
+/**
+ * One job type: the payload schema, which the API validates on intake and the
+ * worker validates again before running, and what runs it: `run`, code in the
+ * worker, or `http`, an endpoint. The optional settings override the
+ * process-wide defaults for this type.
+ */
+interface JobTypeSettings<Schema extends z.ZodType, Result, Name extends string> {
   /** Its literal name (`'sleep'`), so clients can tell the job types apart at compile time. */
   readonly type: Name;
   readonly description: string;
@@ -52,8 +69,39 @@ export interface JobType<Schema extends z.ZodType = z.ZodType, Result = unknown,
   readonly backoff?: JobBackoff;
   /** When set, a result that does not match fails the job (it is a bug in the handler, not bad luck). */
   readonly resultSchema?: z.ZodType<Result>;
-  run(payload: z.output<Schema>, ctx: JobContext): Promise<Result>;
 }
+
+/** Run by code in the worker's process. */
+interface RunInWorker<Schema extends z.ZodType, Result> {
+  run(payload: z.output<Schema>, ctx: JobContext): Promise<Result>;
+  readonly http?: undefined;
+}
+
+/** Run by an HTTP endpoint: no code in the worker. */
+interface RunByEndpoint {
+  readonly http: HttpEndpoint;
+  readonly run?: undefined;
+}
+
+/** A job type whose jobs run in the worker, by its `run`. */
+export type CodeJobType<Schema extends z.ZodType = z.ZodType, Result = unknown, Name extends string = string> = JobTypeSettings<
+  Schema,
+  Result,
+  Name
+> &
+  RunInWorker<Schema, Result>;
+
+/** A job type whose jobs an HTTP endpoint runs (`http`, no `run`). */
+export type HttpJobType<Schema extends z.ZodType = z.ZodType, Result = unknown, Name extends string = string> = JobTypeSettings<
+  Schema,
+  Result,
+  Name
+> &
+  RunByEndpoint;
+
+export type JobType<Schema extends z.ZodType = z.ZodType, Result = unknown, Name extends string = string> =
+  | CodeJobType<Schema, Result, Name>
+  | HttpJobType<Schema, Result, Name>;
 
 /** Thrown for a job type definition that cannot work; the message names the type and the field. */
 export class JobTypeDefinitionError extends Error {
@@ -77,10 +125,20 @@ const definitionSchema = z.strictObject({
   timeoutMs: z.number().int().min(0).max(86_400_000).optional(),
   attempts: z.number().int().min(1).max(100).optional(),
   backoff: z.strictObject({ type: z.enum(['exponential', 'fixed']), delayMs: z.number().int().min(0).max(3_600_000) }).optional(),
-  run: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', 'must be a function'),
+  run: z.custom<(...args: unknown[]) => unknown>((value) => typeof value === 'function', 'must be a function').optional(),
+  http: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http: or https: URL' }),
+      timeoutMs: z.number().int().min(1).max(86_400_000).optional(),
+    })
+    .optional(),
   payloadSchema: z.unknown(), // checked below: a zod schema of the same zod
   resultSchema: z.unknown().optional(),
-});
+})
+  // Exactly one of them runs the job: both would leave it unclear which does.
+  .refine((definition) => (definition.run === undefined) !== (definition.http === undefined), {
+    message: 'needs either run (a function) or http ({ url }), not both',
+  });
 
 function assertZodSchema(value: unknown, field: string, type: string): void {
   if (value instanceof z.ZodType) return;
@@ -98,6 +156,15 @@ function assertZodSchema(value: unknown, field: string, type: string): void {
  * and what comes back from them. Checks the definition at once, so a mistake
  * stops the process at start, not at the first job.
  */
+export function defineJobType<Name extends string, Schema extends z.ZodType, Result>(
+  definition: CodeJobType<Schema, Result, Name>,
+): CodeJobType<Schema, Result, Name>;
+export function defineJobType<Name extends string, Schema extends z.ZodType, Result = unknown>(
+  definition: HttpJobType<Schema, Result, Name>,
+): HttpJobType<Schema, Result, Name>;
+export function defineJobType<Name extends string, Schema extends z.ZodType, Result>(
+  definition: JobType<Schema, Result, Name>,
+): JobType<Schema, Result, Name>;
 export function defineJobType<Name extends string, Schema extends z.ZodType, Result>(
   definition: JobType<Schema, Result, Name>,
 ): JobType<Schema, Result, Name> {

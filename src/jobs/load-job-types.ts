@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { demoJobTypes } from './demo/index.js';
 import { createRegistry, isJobType, JobTypeDefinitionError, type JobType, type JobTypeRegistry } from './job-type.js';
+import { jobTypesFromJson } from './json-job-types.js';
 
 /**
  * The job types a process runs: those of the team's module (`--jobs`,
@@ -11,12 +13,14 @@ import { createRegistry, isJobType, JobTypeDefinitionError, type JobType, type J
  * The module default-exports a list of job types (or one), and may export job
  * types by name too; other exports are ignored. It is imported by the API as
  * well as by workers, so heavy handler code belongs behind a dynamic import in
- * `run` (docs: "Run your own jobs").
+ * `run` (docs: "Run your own jobs"). A `.json` file holds HTTP job types with
+ * JSON Schema payloads instead (json-job-types.ts).
  */
 export async function loadJobTypes(modulePath: string | undefined, cwd: string = process.cwd()): Promise<JobTypeRegistry> {
   if (modulePath === undefined || modulePath.trim() === '') return createRegistry(demoJobTypes);
   const file = isAbsolute(modulePath) ? modulePath : resolve(cwd, modulePath);
   if (!existsSync(file)) throw new JobTypeDefinitionError(`job types module ${modulePath} not found (looked at ${file})`);
+  if (extname(file).toLowerCase() === '.json') return createRegistry(jobTypesFromJson(await readFile(file, 'utf8'), modulePath));
   let exported: Record<string, unknown>;
   try {
     exported = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

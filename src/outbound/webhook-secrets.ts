@@ -9,6 +9,8 @@ export interface WebhookSecrets {
    * Several secrets mean a rotation: each delivery carries one signature per secret.
    */
   secretsFor(tenant: string): readonly WebhookSecret[];
+  /** True when WEBHOOK_SECRET or WEBHOOK_SECRETS holds at least one secret. */
+  readonly configured: boolean;
 }
 
 /** The two variables as read from the environment; empty strings count as unset. */
@@ -50,5 +52,5 @@ export function parseWebhookSecrets(env: WebhookSecretsEnv): WebhookSecrets {
   });
   Object.freeze(fallback);
   for (const list of byTenant.values()) Object.freeze(list);
-  return Object.freeze({ secretsFor: (tenant: string) => byTenant.get(tenant) ?? fallback });
+  return Object.freeze({ secretsFor: (tenant: string) => byTenant.get(tenant) ?? fallback, configured: fallback.length > 0 || byTenant.size > 0 });
 }

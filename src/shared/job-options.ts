@@ -2,6 +2,14 @@ import type { JobsOptions, KeepJobs } from 'bullmq';
 import type { JobType } from '../jobs/job-type.js';
 
 /**
+ * The backoff types of HTTP job types: BullMQ's exponential and fixed, made
+ * custom so that BullMQ asks the worker's backoffStrategy (it never does for its
+ * built-in types), which waits no less than the endpoint's Retry-After
+ * (worker/retry-after-backoff.ts).
+ */
+export const HTTP_BACKOFF_TYPES = Object.freeze({ exponential: 'http-exponential', fixed: 'http-fixed' } as const);
+
+/**
  * Options stored with every job (a type's own attempts and backoff, or
  * JOB_ATTEMPTS and JOB_BACKOFF_MS) (BullMQ keeps them, JSON, in the job hash).
  * Kept short on purpose: Redis stores a hash compactly (listpack) only while
@@ -12,12 +20,12 @@ import type { JobType } from '../jobs/job-type.js';
  */
 export function jobOptions(
   defaults: { JOB_ATTEMPTS: number; JOB_BACKOFF_MS: number },
-  jobType?: Pick<JobType, 'attempts' | 'backoff'>,
+  jobType?: Pick<JobType, 'attempts' | 'backoff' | 'http'>,
 ): JobsOptions {
-  const backoff = jobType?.backoff;
+  const backoff = jobType?.backoff ?? { type: 'exponential', delayMs: defaults.JOB_BACKOFF_MS };
   return Object.freeze({
     attempts: jobType?.attempts ?? defaults.JOB_ATTEMPTS,
-    backoff: backoff === undefined ? { type: 'exponential', delay: defaults.JOB_BACKOFF_MS } : { type: backoff.type, delay: backoff.delayMs },
+    backoff: { type: jobType?.http === undefined ? backoff.type : HTTP_BACKOFF_TYPES[backoff.type], delay: backoff.delayMs },
   });
 }
 

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** Its component's name in the OpenAPI document (and `JsonValueInput`, its input form). */
+export const JSON_VALUE_ID = 'JsonValue';
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /**
@@ -13,4 +16,4 @@ export const jsonValueSchema: z.ZodType<JsonValue, JsonValue> = z
   .lazy(() =>
     z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValueSchema), z.record(z.string(), jsonValueSchema)]),
   )
-  .meta({ id: 'JsonValue', description: 'Any JSON value.' });
+  .meta({ id: JSON_VALUE_ID, description: 'Any JSON value.' });

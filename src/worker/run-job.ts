@@ -5,6 +5,7 @@ import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import type { JobType, JobTypeRegistry } from '../jobs/job-type.js';
 import type { StepStore } from '../bullmq/job-hash.js';
+import type { HttpJobRunner } from './http-job.js';
 import { JobRunContext } from './job-run-context.js';
 
 export interface RunJobLimits {
@@ -86,6 +87,8 @@ export function createJobRunner(deps: {
   stepStore: StepStore;
   /** True when a cancel for the job came before this run began. */
   canceledBeforeStart?: (job: Job) => Promise<boolean>;
+  /** Runs the jobs of HTTP job types (`http`, no `run`): POSTs them to their endpoints. */
+  runHttp?: HttpJobRunner;
 }) {
   const runningByJobId = new Map<string, JobRunContext>();
 
@@ -110,7 +113,7 @@ export function createJobRunner(deps: {
       const timeoutMs = jobType.timeoutMs ?? deps.limits.timeoutMs;
       if (timeoutMs > 0) timer = setTimeout(() => context.stop(new DOMException(`job timed out after ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
       deps.logger.debug(fields, 'job started');
-      const run = jobType.run(payload, context);
+      const run = startRun(jobType, payload, context);
       run.catch(() => {}); // its failure is reported through the race below
       const result = await Promise.race([run, context.whenStopped]);
       const stored = checkedResult(storableResult(result, deps.limits.maxResultBytes), jobType);
@@ -129,6 +132,13 @@ export function createJobRunner(deps: {
       clearTimeout(timer);
       if (runningByJobId.get(jobId) === context) runningByJobId.delete(jobId);
     }
+  }
+
+  /** The handler's run, or the endpoint's for an HTTP job type. */
+  function startRun(jobType: JobType, payload: unknown, context: JobRunContext): Promise<unknown> {
+    if (jobType.http === undefined) return jobType.run(payload, context);
+    if (deps.runHttp === undefined) return Promise.reject(new UnrecoverableError(`job type "${jobType.type}" runs by HTTP; this runner has no HTTP client`));
+    return deps.runHttp(jobType, payload, context);
   }
 
   return {

@@ -7,10 +7,14 @@ import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../shared/close-all.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import { retention } from '../shared/job-options.js';
 import { allShardIndexes, shardPrefix } from '../shared/shards.js';
-import { queuesOf, type JobTypeRegistry } from '../jobs/job-type.js';
+import { assertHttpEndpointsAllowed, httpJobTypes } from '../jobs/http-endpoints.js';
+import { queueOf, queuesOf, type JobTypeRegistry } from '../jobs/job-type.js';
 import { createStepStore } from '../bullmq/job-hash.js';
-import { listenForCancels } from './cancel-requests.js';
 import { createTenantIndexTrim } from '../bullmq/tenant-index.js';
+import { createAddressGuard } from '../outbound/address-guard.js';
+import { listenForCancels } from './cancel-requests.js';
+import { createHttpJobRunner } from './http-job.js';
+import { retryAfterBackoff } from './retry-after-backoff.js';
 import { startRetentionSweeper } from './retention-sweeper.js';
 import { createJobRunner, type JobRunner } from './run-job.js';
 
@@ -30,6 +34,8 @@ export type WorkerConfig = Pick<
   | 'QUEUE_SHARDS_PREVIOUS'
   | 'WORKER_SHARDS'
   | 'WORKER_QUEUES'
+  | 'OUTBOUND_ALLOW_HOSTS'
+  | 'webhookSecrets'
 >;
 
 /** The queues a worker serves: WORKER_QUEUES (`--queues`), or every queue of its job types. */
@@ -44,6 +50,20 @@ export function servedQueues(registry: JobTypeRegistry, asked: readonly string[]
 }
 
 /**
+ * Refuses to start a worker that could not send a single request of the HTTP
+ * job types it serves: a URL the outbound guard refuses, or no secret to sign
+ * with. Better at start (exit 2) than failing every job.
+ */
+function assertHttpJobTypesRunnable(config: WorkerConfig, registry: JobTypeRegistry, queues: readonly string[]): void {
+  assertHttpEndpointsAllowed(registry, config.OUTBOUND_ALLOW_HOSTS);
+  const served = httpJobTypes(registry).filter((jobType) => queues.includes(queueOf(jobType)));
+  if (served.length > 0 && !config.webhookSecrets.configured) {
+    const names = served.map((jobType) => `"${jobType.type}"`).join(', ');
+    throw new Error(`WEBHOOK_SECRET: required to sign the requests of HTTP job type(s) ${names} (whsec_ and base64 of 24 to 64 random bytes)`);
+  }
+}
+
+/**
  * Consumes the queues it serves (WORKER_QUEUES, or every queue of its job
  * types) in its shards (WORKER_SHARDS, or all of them): one BullMQ Worker per
  * queue and shard, each running up to WORKER_CONCURRENCY jobs. A job waits in
@@ -55,6 +75,7 @@ export function servedQueues(registry: JobTypeRegistry, asked: readonly string[]
 export function createWorker(deps: { config: WorkerConfig; connection: RedisClient; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
   const queues = servedQueues(deps.registry, config.WORKER_QUEUES); // before anything starts
+  assertHttpJobTypesRunnable(config, deps.registry, queues);
   const cancels = listenForCancels({
     connection: deps.connection,
     prefix: config.QUEUE_PREFIX,
@@ -68,6 +89,11 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
     logger,
     stepStore: createStepStore(deps.connection),
     canceledBeforeStart: (job) => cancels.canceledBeforeStart(job),
+    runHttp: createHttpJobRunner({
+      guard: createAddressGuard({ allowHosts: config.OUTBOUND_ALLOW_HOSTS }),
+      secrets: config.webhookSecrets,
+      maxResultBytes: config.MAX_RESULT_BYTES,
+    }),
   });
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
   cancels.attach(runner);
@@ -135,6 +161,8 @@ function consumeShardQueue(deps: {
     maxStalledCount: config.MAX_STALLED_COUNT,
     // Every finished job is kept IDEMPOTENCY_TTL_SECONDS (job-options.ts: why here, not per job).
     ...retention(config),
+    // Asked only for HTTP job types' backoff types: waits out an endpoint's Retry-After.
+    settings: { backoffStrategy: retryAfterBackoff },
   });
   worker.on('error', (err) => logger.error({ err }, 'worker error'));
   worker.on('stalled', (jobId) =>

@@ -114,4 +114,22 @@ describe('the typed client', () => {
     };
     expectTypeOf(neverCalled).returns.resolves.toBeVoid();
   });
+
+  it('types the result of a job type run by an HTTP endpoint from its resultSchema, else as unknown', () => {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- read only as `typeof jobs`
+    const jobs = [
+      defineJobType({
+        type: 'thumbnail',
+        description: '',
+        payloadSchema: z.strictObject({ w: z.number() }),
+        resultSchema: z.strictObject({ url: z.string() }),
+        http: { url: 'https://images.example.com/thumbnail' },
+      }),
+      defineJobType({ type: 'notify', description: '', payloadSchema: z.strictObject({}), http: { url: 'https://hooks.example.com/notify' } }),
+    ];
+    const own = new JobIntakeClient<JobTypeMapOf<typeof jobs>>({ baseUrl: 'http://127.0.0.1:1' });
+    expectTypeOf(own.submit<'thumbnail'>).parameter(1).toEqualTypeOf<{ w: number }>();
+    expectTypeOf(own.run<'thumbnail'>).returns.resolves.toEqualTypeOf<{ url: string }>();
+    expectTypeOf(own.run<'notify'>).returns.resolves.toBeUnknown();
+  });
 });

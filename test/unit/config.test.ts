@@ -65,4 +65,37 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...REDIS, API_KEYS: 'a:aaaaaaaaaaaaaaaa1,b:aaaaaaaaaaaaaaaa1' })).toThrow(/listed twice/);
     expect(() => loadConfig({ ...REDIS, API_KEYS: 'ac~me:aaaaaaaaaaaaaaaa1' })).toThrow(/tenant/);
   });
+
+  it('lets no outbound request through to a private address unless OUTBOUND_ALLOW_HOSTS names it, and refuses an entry that is no host', () => {
+    expect(loadConfig(NO_AUTH).OUTBOUND_ALLOW_HOSTS).toBe('');
+    expect(loadConfig({ ...NO_AUTH, OUTBOUND_ALLOW_HOSTS: 'images.internal,10.0.0.0/8' }).OUTBOUND_ALLOW_HOSTS).toBe('images.internal,10.0.0.0/8');
+    expect(() => loadConfig({ ...NO_AUTH, OUTBOUND_ALLOW_HOSTS: 'https://images.internal' })).toThrow(
+      /OUTBOUND_ALLOW_HOSTS: "https:\/\/images.internal" is neither a host name, an IP address nor a CIDR range/,
+    );
+  });
+
+  it('reads WEBHOOK_SECRET and WEBHOOK_SECRETS into secrets by tenant, and never keeps or prints their text', () => {
+    const key = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const own = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+    const config = loadConfig({ ...NO_AUTH, WEBHOOK_SECRET: key, WEBHOOK_SECRETS: `acme:${own}` });
+
+    expect(config.webhookSecrets.configured).toBe(true);
+    expect(config.webhookSecrets.secretsFor('acme')).toHaveLength(1);
+    expect(config.webhookSecrets.secretsFor('globex')).toHaveLength(1);
+    expect(config.webhookSecrets.secretsFor('acme')).not.toBe(config.webhookSecrets.secretsFor('globex'));
+    expect(JSON.stringify(config)).not.toContain(key.slice(6));
+    expect(JSON.stringify(config)).not.toContain(own.slice(6));
+    expect(loadConfig(NO_AUTH).webhookSecrets.configured).toBe(false);
+  });
+
+  it('refuses a webhook secret that is not whsec_ and base64, without repeating it', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...NO_AUTH, WEBHOOK_SECRET: 'hunter2-hunter2-hunter2' });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigError).problems).toEqual(['WEBHOOK_SECRET: entry 1: a webhook secret must start with "whsec_"']);
+    expect(String((error as Error).message)).not.toContain('hunter2');
+  });
 });

@@ -14,9 +14,11 @@ export const healthRoutes: FastifyPluginAsyncZod<{ redis: RedisGuard; isClosing:
     '/healthz',
     {
       schema: {
+        operationId: 'checkLiveness',
         summary: 'Liveness: the process is up (never touches Redis)',
         security: [],
-        response: { 200: statusSchema, ...problemResponses() },
+        // 400: a request that cannot be parsed as HTTP is refused on any route.
+        response: { 200: statusSchema, ...problemResponses(400) },
       },
     },
     async () => ({ status: 'ok' }),
@@ -26,9 +28,10 @@ export const healthRoutes: FastifyPluginAsyncZod<{ redis: RedisGuard; isClosing:
     '/readyz',
     {
       schema: {
+        operationId: 'checkReadiness',
         summary: 'Readiness: Redis answers and the process is not shutting down',
         security: [],
-        response: { 200: statusSchema, ...problemResponses(503) },
+        response: { 200: statusSchema, ...problemResponses(400, 503) },
       },
     },
     async () => {

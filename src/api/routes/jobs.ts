@@ -63,6 +63,7 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
     '/v1/jobs',
     {
       schema: {
+        operationId: 'submitJob',
         summary: 'Submit a job, once per Idempotency-Key',
         headers: z.looseObject({
           'idempotency-key': idempotencyKeyHeaderSchema,

@@ -10,6 +10,7 @@ export const problemsRoutes: FastifyPluginAsyncZod = async (app) => {
     '/problems/:slug',
     {
       schema: {
+        operationId: 'getProblemType',
         summary: 'Documentation of one problem type',
         security: [],
         params: z.object({ slug: z.string() }),

@@ -25,6 +25,7 @@ export const receiptsRoutes: FastifyPluginAsyncZod<{
     '/v1/receipts/:key',
     {
       schema: {
+        operationId: 'getReceipt',
         summary: 'Read a job receipt: its state while it runs, its result once it has ended',
         params: z.object({ key: z.string().meta({ description: 'The Idempotency-Key, URL-encoded.' }) }),
         querystring: z.object({
@@ -53,6 +54,7 @@ export const receiptsRoutes: FastifyPluginAsyncZod<{
     '/v1/receipts/:key',
     {
       schema: {
+        operationId: 'cancelJob',
         summary: 'Cancel a job: a queued one at once, a running one through its abort signal',
         params: z.object({ key: z.string().meta({ description: 'The Idempotency-Key, URL-encoded.' }) }),
         response: { 200: receiptSchema, 202: receiptSchema, ...problemResponses(400, 401, 404, 409, 503) },

@@ -11,12 +11,15 @@ export const metricsRoute: FastifyPluginAsync<{
   registry: Registry;
   /** Checks the caller before anything is collected, e.g. the API's METRICS_TOKEN. */
   authorize?: onRequestHookHandler;
-}> = async (app, { registry, authorize }) => {
+  /** The error answers to document (the API's problem+json ones; its OpenAPI lists this route). */
+  errorResponses?: Record<number, unknown>;
+}> = async (app, { registry, authorize, errorResponses }) => {
   app.get(
     '/metrics',
     {
       ...(authorize === undefined ? {} : { onRequest: authorize }),
       schema: {
+        operationId: 'getMetrics',
         summary: 'Prometheus metrics of this process',
         security: [],
         response: {
@@ -24,6 +27,7 @@ export const metricsRoute: FastifyPluginAsync<{
             description: 'Prometheus text exposition format 0.0.4.',
             content: { 'text/plain': { schema: z.string() } },
           },
+          ...errorResponses,
         },
       },
     },
