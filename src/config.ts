@@ -1,5 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { parseAllowHosts } from './outbound/allow-hosts.js';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './outbound/retry-schedule.js';
+import { parseWebhookSecrets, type WebhookSecrets } from './outbound/webhook-secrets.js';
 import { parseApiKeys, type ApiKeys } from './shared/api-keys.js';
 import type { RedisTarget } from './shared/redis.js';
 
@@ -112,10 +115,43 @@ const envSchema = z.object({
   ),
   /** Opens the queue dashboard at /admin/queues; unset (or empty) keeps it off. */
   ADMIN_TOKEN: optionalSecret(),
+  /** Hosts, addresses and CIDRs outbound requests (webhooks) may reach although the address guard would refuse them. */
+  OUTBOUND_ALLOW_HOSTS: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default('')
+      .superRefine((value, ctx) => {
+        try {
+          parseAllowHosts(value);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      }),
+  ),
+  /** Every tenant's webhook signing secret (`whsec_...`; two, comma-separated, while rotating). Parsed in loadConfig. */
+  WEBHOOK_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
+  /** Per-tenant secrets, `tenant:whsec_...,...`. Parsed in loadConfig. */
+  WEBHOOK_SECRETS: z.preprocess(emptyAsUnset, z.string().optional()),
+  /** Delays between the tries of a webhook delivery, e.g. `2s,10s,1m`: one more try than delays. */
+  WEBHOOK_RETRY_SCHEDULE: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default(DEFAULT_RETRY_SCHEDULE)
+      .transform((text, ctx) => {
+        try {
+          return parseRetrySchedule(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+  ),
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof envSchema>, 'API_KEYS' | 'WORKER_SHARDS' | 'WORKER_QUEUES'> & {
+  Omit<z.infer<typeof envSchema>, 'API_KEYS' | 'WORKER_SHARDS' | 'WORKER_QUEUES' | 'WEBHOOK_SECRET' | 'WEBHOOK_SECRETS'> & {
     /** Token → tenant; null when auth is off (every request is tenant `default`). */
     API_KEYS: ApiKeys | null;
     /** Where Redis is: REDIS_CLUSTER_NODES when set, else REDIS_URL. */
@@ -124,6 +160,8 @@ export type Config = Readonly<
     WORKER_SHARDS: readonly number[] | null;
     /** The queues a worker serves; null means every queue of its job types. */
     WORKER_QUEUES: readonly string[] | null;
+    /** WEBHOOK_SECRET and WEBHOOK_SECRETS, parsed: which secrets sign a tenant's webhooks (none: callbacks are refused). */
+    webhookSecrets: WebhookSecrets;
   }
 >;
 
@@ -166,6 +204,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { role?: ProcessRole
       problems.push(`API_KEYS: ${(err as Error).message}`);
     }
   }
+  let webhookSecrets: WebhookSecrets | undefined;
+  try {
+    webhookSecrets = parseWebhookSecrets({ WEBHOOK_SECRET: env.WEBHOOK_SECRET, WEBHOOK_SECRETS: env.WEBHOOK_SECRETS });
+  } catch (err) {
+    problems.push((err as Error).message); // it names the variable and the entry, never the secret
+  }
   if ((options.role ?? 'api') === 'api') problems.push(...authProblems(env));
   if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) {
     problems.push('REDIS_URL: required (redis://host:port), unless REDIS_CLUSTER_NODES is set');
@@ -189,7 +233,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: { role?: ProcessRole
           }),
         };
   const workerQueues = data.WORKER_QUEUES === undefined ? null : data.WORKER_QUEUES.split(',').map((queue) => queue.trim());
-  return Object.freeze({ ...data, API_KEYS: apiKeys, WORKER_SHARDS: workerShards, WORKER_QUEUES: workerQueues, redisTarget });
+  const { WEBHOOK_SECRET: _secret, WEBHOOK_SECRETS: _secrets, ...rest } = data; // the raw secrets stay out of the config
+  return Object.freeze({
+    ...rest,
+    API_KEYS: apiKeys,
+    WORKER_SHARDS: workerShards,
+    WORKER_QUEUES: workerQueues,
+    redisTarget,
+    webhookSecrets: webhookSecrets!,
+  });
 }
 
 /** For main.ts: prints every bad variable and exits 2 before anything starts. */
