@@ -10,6 +10,7 @@ import type { JobTypeRegistry } from '../jobs/job-type.js';
 import { queueDashboard } from './admin/queue-dashboard.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
+import type { CallbackCheck } from './callback-check.js';
 import type { CancelJob } from './cancellation/cancel-job.js';
 import { createConnectionLimits } from './connection-limits.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
@@ -65,6 +66,8 @@ export interface AppDeps {
   replays?: ReplayCache;
   admission: Admission;
   cancelJob: CancelJob;
+  /** Refuses a submission's callback that cannot be signed or reached safely. */
+  checkCallback: CallbackCheck;
   redis: RedisGuard;
   /** The fail-fast connection, for the shared rate-limit counters. */
   connection: RedisClient;
@@ -132,6 +135,7 @@ export async function buildApp(deps: AppDeps) {
     redis: deps.redis,
     admission: deps.admission,
     receipts,
+    checkCallback: deps.checkCallback,
   });
   await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, redis: deps.redis });
   const metricsToken = deps.config.METRICS_TOKEN;

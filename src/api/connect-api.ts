@@ -16,6 +16,9 @@ import { createLongPollSlots } from './long-poll-slots.js';
 import { openJobStore } from './job-store.js';
 import { createReceiptReader } from './receipt-reader.js';
 import { createRedisGuard } from './redis-guard.js';
+import { createAddressGuard } from '../outbound/address-guard.js';
+import { createRetrySchedule } from '../outbound/retry-schedule.js';
+import { createCallbackCheck } from './callback-check.js';
 
 export type ApiRedisConfig = Pick<
   Config,
@@ -32,6 +35,9 @@ export type ApiRedisConfig = Pick<
   | 'API_KEYS'
   | 'MAX_LONG_POLLS'
   | 'MAX_LONG_POLLS_PER_TENANT'
+  | 'WEBHOOK_RETRY_SCHEDULE'
+  | 'OUTBOUND_ALLOW_HOSTS'
+  | 'webhookSecrets'
 >;
 
 /**
@@ -76,6 +82,7 @@ export function connectApi(
     intakeConnection,
     eventsConnection,
     jobOptionsFor: (type) => optionsByType.get(type) ?? jobOptions(config),
+    deliveryAttempts: createRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE).attempts,
     onEvents: (queueEvents) => jobEnds.watch(queueEvents),
     logger,
   });
@@ -100,7 +107,7 @@ export function connectApi(
 
   async function cancelJob(jobId: string): Promise<CancelOutcome> {
     const found = await store.locate(jobId);
-    return found === null ? 'not-found' : found.where.cancelJob(jobId);
+    return found === null ? 'not-found' : found.where.cancelJob(jobId, found.stored.createdAtMs);
   }
 
   const admission = createAdmission({
@@ -126,6 +133,10 @@ export function connectApi(
   const perTenant = config.API_KEYS === null ? Infinity : config.MAX_LONG_POLLS_PER_TENANT;
   const longPolls = createLongPollSlots({ perProcess: config.MAX_LONG_POLLS, perTenant });
   const receipts = createReceiptReader({ store, redis, jobEnds, longPolls });
+  const checkCallback = createCallbackCheck({
+    secrets: config.webhookSecrets,
+    guard: createAddressGuard({ allowHosts: config.OUTBOUND_ALLOW_HOSTS }),
+  });
 
   return {
     store,
@@ -133,7 +144,7 @@ export function connectApi(
     jobEnds,
     started,
     /** The parts buildApp() takes. */
-    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, receipts, longPolls, jobEnds, admission },
+    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, checkCallback, receipts, longPolls, jobEnds, admission },
     /** Closes everything, each step even if another fails. */
     close: () =>
       closeAll([

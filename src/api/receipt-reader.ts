@@ -1,3 +1,4 @@
+import { callbackOf } from '../bullmq/job-callback.js';
 import { hasEnded, toReceipt, type Receipt } from '../shared/receipt.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import type { JobStore, ShardQueue } from './job-store.js';
@@ -25,7 +26,10 @@ export function createReceiptReader(deps: {
     // pair "failed" with a hash read before the failure was written).
     const state = await where.queue.getJobState(jobId);
     const job = await where.queue.getJob(jobId);
-    return job === undefined ? null : toReceipt(job, state);
+    if (job === undefined) return null;
+    // A job with a callback: its deliveries' states too (fields of its hash; none for other jobs).
+    const callback = callbackOf(job);
+    return toReceipt(job, state, callback === undefined ? undefined : await where.readDeliveries(jobId, callback.events));
   }
 
   /** The receipt now; with `listen`, the event reader of the job's queue runs before its state is read. */

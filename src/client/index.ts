@@ -14,7 +14,8 @@ export {
 export { isValidIdempotencyKey } from './idempotency-key.js';
 export type { DefaultJobTypeMap, JobSignature, JobTypeMap, JobTypeMapOf, JobTypeName, PayloadOf, ResultOf } from './job-types.js';
 export type { ProblemDetails } from './problem-details.js';
-export type { FinishedSubmission, JobOptions, JobReceipt, ReceiptTarget, Submission, SubmitResult } from './receipts.js';
+export type { WebhookEvent } from '../shared/callback.js';
+export type { FinishedSubmission, JobCallback, JobOptions, JobReceipt, ReceiptTarget, Submission, SubmitResult } from './receipts.js';
 export type { RetryOptions } from './retry-policy.js';
 export type { RetryNotice } from './transport.js';
 export { uuidV7 } from './uuid-v7.js';

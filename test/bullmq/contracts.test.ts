@@ -7,7 +7,9 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullmqAddScripts, createBullmqAddCalls, recordBullmqAddCall } from '../../src/bullmq/add-call.js';
 import { setLastEventId } from '../../src/bullmq/events-cursor.js';
+import { pino } from 'pino';
 import { createCancelJob } from '../../src/api/cancellation/cancel-job.js';
+import { createDeliveryCalls } from '../../src/webhooks/delivery-jobs.js';
 import { createEnqueueOnce } from '../../src/api/idempotency/enqueue-once.js';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { jobOptions } from '../../src/shared/job-options.js';
@@ -83,8 +85,13 @@ describe("BullMQ's internals that job-intake relies on", () => {
 
   it('takes a job our cancel script moved to its failed set as failed, with our reason, and reads its events stream entry as a failed event', async () => {
     await queue.add('sleep', {}, { jobId: 't~canceled', delay: 60_000 });
-    const cancel = createCancelJob({ queue, connection, prefix: 'contract' });
-    expect(await cancel('t~canceled')).toBe('canceled');
+    const deliveries = createDeliveryCalls({ connection, prefix, attempts: 2, logger: pino({ level: 'silent' }) });
+    const cancel = createCancelJob({ queue, connection, prefix: 'contract', deliveries });
+    try {
+      expect(await cancel('t~canceled', Date.now())).toBe('canceled');
+    } finally {
+      await deliveries.close();
+    }
     expect(await queue.getJobState('t~canceled')).toBe('failed');
     expect((await queue.getJob('t~canceled'))!.failedReason).toBe(CANCELED_REASON);
     expect(await queue.getJobCounts('delayed', 'failed')).toEqual({ delayed: 0, failed: 1 });
