@@ -7,13 +7,13 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullmqAddScripts, createBullmqAddCalls, recordBullmqAddCall } from '../../src/bullmq/add-call.js';
 import { setLastEventId } from '../../src/bullmq/events-cursor.js';
-import { pino } from 'pino';
 import { createCancelJob } from '../../src/api/cancellation/cancel-job.js';
-import { createDeliveryCalls } from '../../src/webhooks/delivery-jobs.js';
 import { createEnqueueOnce } from '../../src/api/idempotency/enqueue-once.js';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { jobOptions } from '../../src/shared/job-options.js';
 import { shardPrefix, shardQueuesKey } from '../../src/shared/shards.js';
+import { createDeliveryCalls } from '../../src/webhooks/delivery-jobs.js';
+import { silentLogger } from '../helpers/harness.js';
 import { useRedisServer } from '../helpers/redis-server.js';
 
 const redis = useRedisServer();
@@ -85,7 +85,7 @@ describe("BullMQ's internals that job-intake relies on", () => {
 
   it('takes a job our cancel script moved to its failed set as failed, with our reason, and reads its events stream entry as a failed event', async () => {
     await queue.add('sleep', {}, { jobId: 't~canceled', delay: 60_000 });
-    const deliveries = createDeliveryCalls({ connection, prefix, attempts: 2, logger: pino({ level: 'silent' }) });
+    const deliveries = createDeliveryCalls({ connection, prefix, attempts: 2, logger: silentLogger });
     const cancel = createCancelJob({ queue, connection, prefix: 'contract', deliveries });
     try {
       expect(await cancel('t~canceled', Date.now())).toBe('canceled');
