@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { parseAllowHosts } from './outbound/allow-hosts.js';
+import { DEFAULT_RETRY_SCHEDULE, parseRetrySchedule } from './outbound/retry-schedule.js';
 import { parseWebhookSecrets, type WebhookSecrets } from './outbound/webhook-secrets.js';
 import { parseApiKeys, type ApiKeys } from './shared/api-keys.js';
 import type { RedisTarget } from './shared/redis.js';
@@ -117,8 +118,8 @@ const envSchema = z.object({
   /** Opens the queue dashboard at /admin/queues; unset (or empty) keeps it off. */
   ADMIN_TOKEN: optionalSecret(),
   /**
-   * Hosts, addresses and CIDR ranges outbound requests (HTTP job types) may reach
-   * although the address guard refuses them: an internal endpoint must be listed.
+   * Hosts, addresses and CIDR ranges outbound requests (HTTP job types, webhooks)
+   * may reach although the address guard refuses them: an internal endpoint must be listed.
    */
   OUTBOUND_ALLOW_HOSTS: z.preprocess(
     emptyAsUnset,
@@ -136,6 +137,21 @@ const envSchema = z.object({
   // Parsed by loadConfig into `webhookSecrets` (never kept as text in the Config).
   WEBHOOK_SECRET: z.preprocess(emptyAsUnset, z.string().optional()),
   WEBHOOK_SECRETS: z.preprocess(emptyAsUnset, z.string().optional()),
+  /** Delays between the tries of a webhook delivery, e.g. `2s,10s,1m`: one more try than delays. */
+  WEBHOOK_RETRY_SCHEDULE: z.preprocess(
+    emptyAsUnset,
+    z
+      .string()
+      .default(DEFAULT_RETRY_SCHEDULE)
+      .transform((text, ctx) => {
+        try {
+          return parseRetrySchedule(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
+  ),
 });
 
 export type Config = Readonly<
@@ -148,7 +164,7 @@ export type Config = Readonly<
     WORKER_SHARDS: readonly number[] | null;
     /** The queues a worker serves; null means every queue of its job types. */
     WORKER_QUEUES: readonly string[] | null;
-    /** WEBHOOK_SECRET and WEBHOOK_SECRETS: the keys that sign outbound requests, by tenant (they print as `[webhook secret]`). */
+    /** WEBHOOK_SECRET and WEBHOOK_SECRETS: the keys that sign outbound requests and webhooks, by tenant (they print as `[webhook secret]`; none: callbacks are refused). */
     webhookSecrets: WebhookSecrets;
   }
 >;

@@ -10,6 +10,7 @@ import type { JobTypeRegistry } from '../jobs/job-type.js';
 import { queueDashboard } from './admin/queue-dashboard.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
+import type { CallbackCheck } from './callback-check.js';
 import type { CancelJob } from './cancellation/cancel-job.js';
 import { createConnectionLimits } from './connection-limits.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
@@ -73,6 +74,8 @@ export interface AppDeps {
   retryJob: RetryJob;
   /** A tenant's jobs, page by page (GET /v1/jobs). */
   listJobs: ListJobs;
+  /** Refuses a submission's callback that cannot be signed or reached safely. */
+  checkCallback: CallbackCheck;
   redis: RedisGuard;
   /** The fail-fast connection, for the shared rate-limit counters. */
   connection: RedisClient;
@@ -140,6 +143,7 @@ export async function buildApp(deps: AppDeps) {
     redis: deps.redis,
     admission: deps.admission,
     receipts,
+    checkCallback: deps.checkCallback,
   });
   await app.register(jobListRoutes, { registry: deps.registry, listJobs: deps.listJobs, redis: deps.redis });
   await app.register(receiptsRoutes, { receipts, cancelJob: deps.cancelJob, retryJob: deps.retryJob, redis: deps.redis });

@@ -18,6 +18,9 @@ import { openJobStore } from './job-store.js';
 import { createReceiptReader } from './receipt-reader.js';
 import { createRedisGuard } from './redis-guard.js';
 import type { RetryOutcome } from './retry-by-key/retry-job.js';
+import { createAddressGuard } from '../outbound/address-guard.js';
+import { createRetrySchedule } from '../outbound/retry-schedule.js';
+import { createCallbackCheck } from './callback-check.js';
 
 export type ApiRedisConfig = Pick<
   Config,
@@ -34,6 +37,9 @@ export type ApiRedisConfig = Pick<
   | 'API_KEYS'
   | 'MAX_LONG_POLLS'
   | 'MAX_LONG_POLLS_PER_TENANT'
+  | 'WEBHOOK_RETRY_SCHEDULE'
+  | 'OUTBOUND_ALLOW_HOSTS'
+  | 'webhookSecrets'
 >;
 
 /**
@@ -78,6 +84,7 @@ export function connectApi(
     intakeConnection,
     eventsConnection,
     jobOptionsFor: (type) => optionsByType.get(type) ?? jobOptions(config),
+    deliveryAttempts: createRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE).attempts,
     onEvents: (queueEvents) => jobEnds.watch(queueEvents),
     logger,
   });
@@ -102,7 +109,7 @@ export function connectApi(
 
   async function cancelJob(jobId: string): Promise<CancelOutcome> {
     const found = await store.locate(jobId);
-    return found === null ? 'not-found' : found.where.cancelJob(jobId);
+    return found === null ? 'not-found' : found.where.cancelJob(jobId, found.stored.createdAtMs);
   }
 
   async function retryJob(jobId: string): Promise<RetryOutcome> {
@@ -134,6 +141,10 @@ export function connectApi(
   const longPolls = createLongPollSlots({ perProcess: config.MAX_LONG_POLLS, perTenant });
   const receipts = createReceiptReader({ store, redis, jobEnds, longPolls });
   const listJobs = createListJobs({ tenantIndexes: () => store.tenantIndexes() });
+  const checkCallback = createCallbackCheck({
+    secrets: config.webhookSecrets,
+    guard: createAddressGuard({ allowHosts: config.OUTBOUND_ALLOW_HOSTS }),
+  });
 
   return {
     store,
@@ -141,7 +152,7 @@ export function connectApi(
     jobEnds,
     started,
     /** The parts buildApp() takes. */
-    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, retryJob, listJobs, receipts, longPolls, jobEnds, admission },
+    appDeps: { registry, store, connection, redis, enqueueOnce, replays, cancelJob, retryJob, listJobs, checkCallback, receipts, longPolls, jobEnds, admission },
     /** Closes everything, each step even if another fails. */
     close: () =>
       closeAll([

@@ -2,10 +2,13 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import { findJobScript } from '../bullmq/enqueue-once-script.js';
 import { openTenantIndexes, type TenantIndexes } from '../bullmq/tenant-index.js';
+import { readDeliveryRecords } from '../bullmq/job-callback.js';
+import type { DeliveryRecord, WebhookEvent } from '../shared/callback.js';
 import { closeAll } from '../shared/close-all.js';
 import { closeRedis, duplicateRedis, type RedisClient } from '../shared/redis.js';
 import { allShardIndexes, shardIndex, shardPrefix, shardQueuesKey, type ShardLayout } from '../shared/shards.js';
-import { createCancelJob, type CancelJob } from './cancellation/cancel-job.js';
+import { createDeliveryCalls } from '../webhooks/delivery-jobs.js';
+import { createCancelJob, type CancelInQueue } from './cancellation/cancel-job.js';
 import { createEnqueueOnce, type EnqueueOnce, type JobOptionsFor, type StoredIntake } from './idempotency/enqueue-once.js';
 import { createRetryJob, type RetryJob } from './retry-by-key/retry-job.js';
 
@@ -15,8 +18,10 @@ export interface ShardQueue {
   readonly name: string;
   readonly queue: Queue;
   readonly enqueueOnce: EnqueueOnce;
-  readonly cancelJob: CancelJob;
+  readonly cancelJob: CancelInQueue;
   readonly retryJob: RetryJob;
+  /** The state of a job's webhook deliveries, per event its callback asks for (null: not emitted yet). */
+  readDeliveries(jobId: string, events: readonly WebhookEvent[]): Promise<Map<WebhookEvent, DeliveryRecord | null>>;
   /** Its event stream's reader, made (with a blocking connection of its own) by the first long-poll that needs it. */
   events(): QueueEvents;
 }
@@ -48,6 +53,8 @@ export function openJobStore(deps: {
   /** Duplicated for each event stream reader: a blocking read holds its connection. */
   eventsConnection: RedisClient;
   jobOptionsFor: JobOptionsFor;
+  /** Tries per webhook delivery (WEBHOOK_RETRY_SCHEDULE): stored with the `canceled` deliveries the cancel script adds. */
+  deliveryAttempts: number;
   /** Called with each event stream reader when it is made. */
   onEvents: (queueEvents: QueueEvents) => void;
   logger: Logger;
@@ -60,6 +67,7 @@ export function openJobStore(deps: {
   const shards = allShardIndexes(deps.layout).map((index) => {
     const prefix = shardPrefix(deps.queuePrefix, index);
     const queues = new Map<string, ShardQueue>();
+    const deliveries = createDeliveryCalls({ connection: deps.connection, prefix, attempts: deps.deliveryAttempts, logger: deps.logger.child({ shard: index }) });
     const openQueue = (name: string): ShardQueue => {
       const logger = deps.logger.child({ shard: index, queue: name });
       const queue = new Queue(name, { connection: deps.connection, prefix });
@@ -75,8 +83,9 @@ export function openJobStore(deps: {
           jobOptionsFor: deps.jobOptionsFor,
           otherQueues: deps.queueNames.filter((other) => other !== name),
         }),
-        cancelJob: createCancelJob({ queue, connection: deps.connection, prefix: deps.queuePrefix }),
+        cancelJob: createCancelJob({ queue, connection: deps.connection, prefix: deps.queuePrefix, deliveries }),
         retryJob: createRetryJob({ queue, connection: deps.connection }),
+        readDeliveries: (jobId, events) => readDeliveryRecords(deps.connection, queue, jobId, events),
         events() {
           if (queueEvents === undefined) {
             const connection = duplicateRedis(deps.eventsConnection, 'job-intake:api-events');
@@ -98,6 +107,7 @@ export function openJobStore(deps: {
     for (const name of deps.queueNames) queueNamed(name);
     return {
       index,
+      deliveries,
       queueNamed,
       tenantIndexes: openTenantIndexes({
         connection: deps.connection,
@@ -141,6 +151,7 @@ export function openJobStore(deps: {
       closeAll([
         ...readers.map(({ queueEvents, connection }) => [`queue events ${queueEvents.name}`, () => closeQueueEvents(queueEvents, connection)] as const),
         ...shards.flatMap((shard) => shard.known().map((entry) => [`queue ${entry.name} of shard ${shard.index}`, () => entry.queue.close()] as const)),
+        ...shards.map((shard) => [`webhook queue of shard ${shard.index}`, () => shard.deliveries.close()] as const),
       ]),
   };
 }

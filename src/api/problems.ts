@@ -18,6 +18,16 @@ export const problemCatalogue = {
     title: 'Malformed JSON body',
     description: 'The body is not valid JSON, is empty where JSON was declared, or has a `__proto__` key (or `constructor.prototype`).',
   },
+  'callback-url-not-allowed': {
+    status: 400,
+    title: 'Callback URL not allowed',
+    description: 'The callback URL is not http(s), holds credentials, does not resolve, or names (or resolves to) an address the service does not contact: loopback, private, link-local (cloud metadata included), unique-local, carrier-grade NAT, multicast, unspecified or other special-purpose ranges, unless its operator listed the host in OUTBOUND_ALLOW_HOSTS. Nothing was created.',
+  },
+  'callbacks-not-configured': {
+    status: 400,
+    title: 'Callbacks not configured',
+    description: 'The submission asks for a callback, but the service has no webhook secret for this tenant (WEBHOOK_SECRET or WEBHOOK_SECRETS) to sign it with. Nothing was created.',
+  },
   'bad-request': {
     status: 400,
     title: 'Bad request',

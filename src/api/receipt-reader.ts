@@ -1,4 +1,5 @@
 import { readFinishedSteps } from '../bullmq/job-hash.js';
+import { callbackOf } from '../bullmq/job-callback.js';
 import { hasEnded, toReceipt, type Receipt } from '../shared/receipt.js';
 import type { JobEndWaiter } from './job-end-waiter.js';
 import type { JobStore, ShardQueue } from './job-store.js';
@@ -27,7 +28,11 @@ export function createReceiptReader(deps: {
     const state = await where.queue.getJobState(jobId);
     // Sent together: one round trip (ioredis pipelines commands issued at once).
     const [job, steps] = await Promise.all([where.queue.getJob(jobId), readFinishedSteps(where.queue, jobId)]);
-    return job === undefined ? null : toReceipt(job, state, steps);
+    if (job === undefined) return null;
+    // A job with a callback: its deliveries' states too (fields of its hash; none for other jobs).
+    const callback = callbackOf(job);
+    const deliveries = callback === undefined ? undefined : await where.readDeliveries(jobId, callback.events);
+    return toReceipt(job, state, { steps, deliveries });
   }
 
   /** The receipt now; with `listen`, the event reader of the job's queue runs before its state is read. */

@@ -26,7 +26,7 @@ export interface AddCallRequest {
   readonly jobId: string;
   readonly type: string;
   readonly payload: unknown;
-  /** BullMQ's `delay` / `priority`; empty for most jobs. */
+  /** Options of this job's own (BullMQ's `delay` / `priority`, a callback); empty for most jobs. */
   readonly scheduling: JobsOptions;
   /** Creation time in ms; BullMQ's own default is Date.now(). */
   readonly timestamp?: number;
@@ -58,7 +58,7 @@ export function recordBullmqAddCall(job: Job): BullmqAddCall {
 const packer = new Packr({ useRecords: false, encodeUndefinedAsNil: true });
 
 /**
- * Builds BullMQ's add call for each job. A job with scheduling options goes
+ * Builds BullMQ's add call for each job. A job with options of its own goes
  * through BullMQ (`new Job` and the recorder above). A job without, nearly every
  * one, is built here: of BullMQ's call only the job id, type, creation time and
  * payload change from job to job, so the keys and the encoded options are taken
@@ -101,7 +101,7 @@ export function createBullmqAddCalls(queue: Queue, jobOptions: JobsOptions) {
     /** True when jobs without scheduling options are built here, not through a BullMQ Job. */
     direct: agrees,
     build: (request: AddCallRequest): BullmqAddCall =>
-      agrees && request.scheduling.delay === undefined && request.scheduling.priority === undefined
+      agrees && Object.values(request.scheduling).every((value) => value === undefined)
         ? direct(request)
         : throughBullmq(request),
   };

@@ -1,21 +1,32 @@
+import { emitWebhookFunctions } from './webhook-scripts.js';
+
+/** The keys before BullMQ's add keys for the delivery queue (see below). */
+export const CANCEL_SCRIPT_OWN_KEYS = 10;
+
 /**
  * Lua for DELETE /v1/receipts/{key}: one atomic look at where the job is.
  *
  * KEYS[1] wait  KEYS[2] paused  KEYS[3] prioritized  KEYS[4] delayed
  * KEYS[5] active  KEYS[6] failed  KEYS[7] the job hash  KEYS[8] events stream
  * KEYS[9] the queue's meta hash (where BullMQ keeps the events stream's length, opts.maxLenEvents)
+ * KEYS[10] the shard's webhook watch set, then BullMQ's keys for adding to the
+ *          shard's delivery queue
  * ARGV[1] job id  ARGV[2] now (ms)  ARGV[3] the canceled reason  ARGV[4] cancel channel
+ * ARGV[5..] BullMQ's add arguments for the job's `canceled` delivery
  *
  * Returns
  *   1  canceled now: it was waiting; it is moved to `failed` with the canceled
- *      reason (the hash stays, so its key stays used and replays)
+ *      reason (the hash stays, so its key stays used and replays), and when its
+ *      callback asks for `canceled`, the delivery is added in this same step
+ *      (webhook-scripts.ts): no process can die between the two
  *   2  running: flagged (`cx`) and announced on the cancel channel, so the worker
- *      holding it fires the handler's abort signal
+ *      holding it fires the handler's abort signal (that worker emits `canceled`)
  *   3  already canceled
  *   0  already ended (succeeded or failed)
  *  -1  no such job
  */
-export const cancelJobScript = `
+export function cancelJobScript(bullmqAddScript: string): string {
+  return `${emitWebhookFunctions(bullmqAddScript)}
 local jobId = ARGV[1]
 if redis.call('EXISTS', KEYS[7]) == 0 then return -1 end
 if redis.call('HGET', KEYS[7], 'failedReason') == ARGV[3] then return 3 end
@@ -27,6 +38,16 @@ if removed > 0 then
   local maxEvents = tonumber(redis.call('HGET', KEYS[9], 'opts.maxLenEvents')) or 10000
   redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxEvents, '*', 'event', 'failed', 'jobId', jobId,
     'failedReason', ARGV[3], 'prev', 'waiting')
+  -- A job back in line after a failed run is in the watch set: its end is emitted here.
+  redis.call('ZREM', KEYS[10], KEYS[7])
+  local events = callbackEvents(KEYS[7])
+  if events then
+    local addKeys = {}
+    for i = ${CANCEL_SCRIPT_OWN_KEYS} + 1, #KEYS do addKeys[#addKeys + 1] = KEYS[i] end
+    local addArgs = {}
+    for i = 5, #ARGV do addArgs[#addArgs + 1] = ARGV[i] end
+    emitWebhook(KEYS[7], events, 'canceled', addKeys, addArgs)
+  end
   return 1
 end
 if redis.call('LPOS', KEYS[5], jobId) then
@@ -36,3 +57,4 @@ if redis.call('LPOS', KEYS[5], jobId) then
 end
 return 0
 `;
+}

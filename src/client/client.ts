@@ -2,7 +2,16 @@ import { JobFailedError, JobTimeoutError } from './errors.js';
 import { idempotencyKeyFor } from './idempotency-key.js';
 import { listPath, type JobListPage, type ListOptions } from './job-list.js';
 import type { DefaultJobTypeMap, JobTypeMap, JobTypeName, PayloadOf, ResultOf } from './job-types.js';
-import { heldReceipt, receiptPath, type JobOptions, type JobReceipt, type ReceiptTarget, type Submission, type SubmitResult } from './receipts.js';
+import {
+  heldReceipt,
+  receiptPath,
+  type JobCallback,
+  type JobOptions,
+  type JobReceipt,
+  type ReceiptTarget,
+  type Submission,
+  type SubmitResult,
+} from './receipts.js';
 import { parseRetryAfter, retryPolicy, type RetryOptions } from './retry-policy.js';
 import { firstWaitSeconds, MAX_WAIT_SECONDS, preferHeader, submissionBody, toSubmitResult } from './submission-request.js';
 import { createTransport, pause, type RetryNotice, type Transport } from './transport.js';
@@ -25,6 +34,8 @@ export interface JobIntakeClientOptions {
 export interface SubmitOptions extends JobOptions {
   /** Reuse your own key (an order id, a message id) to make your retries safe across processes too. */
   readonly idempotencyKey?: string;
+  /** Have the service POST the job's events to this URL, signed (see `verifyWebhook`). */
+  readonly callback?: JobCallback;
   /**
    * Ask the service to hold its answer up to this many whole seconds (0 to 30;
    * `Prefer: wait`, RFC 7240): a job that ends in time comes back `finished`,

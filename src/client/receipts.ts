@@ -1,3 +1,4 @@
+import type { WebhookEvent } from '../shared/callback.js';
 import type { Receipt } from '../shared/receipt.js';
 
 /** Scheduling sent as the submission's `options`: part of its fingerprint, shown on its receipt. */
@@ -6,6 +7,17 @@ export interface JobOptions {
   readonly delayMs?: number;
   /** BullMQ's priority: 1 is the highest, up to 2097152; jobs without one go first. */
   readonly priority?: number;
+}
+
+/**
+ * Signed webhooks for a job's events (Standard Webhooks; check them with
+ * `verifyWebhook`). Part of the submission's fingerprint, like its options.
+ */
+export interface JobCallback {
+  /** http(s), reachable from the service's workers; private and loopback addresses are refused unless allowed there. */
+  readonly url: string;
+  /** Default `['succeeded', 'failed', 'canceled']`; `started` is sent once, when the job first runs. */
+  readonly events?: readonly WebhookEvent[];
 }
 
 /** The service's 202 to a submission: the job is accepted and had not ended when it answered. */

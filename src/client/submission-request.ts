@@ -1,4 +1,12 @@
-import { receiptPath, type FinishedSubmission, type JobOptions, type JobReceipt, type Submission, type SubmitResult } from './receipts.js';
+import {
+  receiptPath,
+  type FinishedSubmission,
+  type JobCallback,
+  type JobOptions,
+  type JobReceipt,
+  type Submission,
+  type SubmitResult,
+} from './receipts.js';
 import type { TransportAnswer } from './transport.js';
 
 /** The service's cap on `Prefer: wait` (and on `?wait=`), in seconds. */
@@ -7,14 +15,16 @@ export const MAX_WAIT_SECONDS = 30;
 /**
  * The body of `POST /v1/jobs`. `options` goes in only when a field of it is set:
  * the service fingerprints `{type, payload}` alone when there are none, so keys
- * used before options existed, or without them, keep replaying.
+ * used before options existed, or without them, keep replaying. `callback` goes
+ * in when given.
  */
-export function submissionBody(type: string, payload: unknown, options: JobOptions): string {
+export function submissionBody(type: string, payload: unknown, options: JobOptions & { readonly callback?: JobCallback | undefined }): string {
   const scheduling: JobOptions = {
     ...(options.delayMs === undefined ? {} : { delayMs: options.delayMs }),
     ...(options.priority === undefined ? {} : { priority: options.priority }),
   };
-  return JSON.stringify(Object.keys(scheduling).length === 0 ? { type, payload } : { type, payload, options: scheduling });
+  const callback = options.callback === undefined ? {} : { callback: options.callback };
+  return JSON.stringify(Object.keys(scheduling).length === 0 ? { type, payload, ...callback } : { type, payload, options: scheduling, ...callback });
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Job, JobState } from 'bullmq';
 import { z } from 'zod';
+import { callbackOf } from '../bullmq/job-callback.js';
+import { WEBHOOK_EVENTS, deliverySchema, type Callback, type Delivery, type DeliveryRecord, type WebhookEvent } from './callback.js';
 import { CANCELED_REASON } from './cancellation.js';
 import { decodeJobId } from './job-id.js';
 import { jsonValueSchema } from './json-value.js';
@@ -21,6 +23,14 @@ export const receiptSchema = z.object({
     .object({ delayMs: z.number().int().optional(), priority: z.number().int().optional() })
     .optional()
     .meta({ description: 'The scheduling the job was submitted with, when any.' }),
+  callback: z
+    .object({ url: z.string(), events: z.array(z.enum(WEBHOOK_EVENTS)) })
+    .optional()
+    .meta({ description: 'The callback the job was submitted with, when any.' }),
+  deliveries: z
+    .array(deliverySchema)
+    .optional()
+    .meta({ description: "Each webhook delivery of the job's events so far (with a callback only)." }),
   result: jsonValueSchema.optional(),
   error: z.object({ message: z.string() }).optional(),
   steps: z
@@ -65,8 +75,18 @@ export interface ReceiptStep {
   readonly finishedAtMs: number;
 }
 
-/** The receipt a client sees for a stored job, or null when the job is gone. */
-export function toReceipt(job: Job, state: JobState | 'unknown', steps: readonly ReceiptStep[] = []): Receipt | null {
+/**
+ * The receipt a client sees for a stored job, or null when the job is gone.
+ * `steps` (job-hash.ts) lists its finished durable steps; `deliveries`, read
+ * from the job hash (job-callback.ts), adds the delivery of each emitted
+ * event; without it (a webhook's own body) the receipt has none.
+ */
+export function toReceipt(
+  job: Job,
+  state: JobState | 'unknown',
+  extra: { steps?: readonly ReceiptStep[]; deliveries?: ReadonlyMap<WebhookEvent, DeliveryRecord | null> } = {},
+): Receipt | null {
+  const { steps = [], deliveries } = extra;
   const status = receiptStatus(job, state);
   if (status === null || job.id === undefined) return null;
   const receipt: Receipt = {
@@ -86,7 +106,25 @@ export function toReceipt(job: Job, state: JobState | 'unknown', steps: readonly
   if (status === 'succeeded') receipt.result = (job.returnvalue ?? null) as Receipt['result'];
   if (status === 'failed') receipt.error = { message: job.failedReason || 'failed' };
   if (steps.length > 0) receipt.steps = steps.map((step) => ({ name: step.name, finishedAt: new Date(step.finishedAtMs).toISOString() }));
+  const callback = callbackOf(job);
+  if (callback !== undefined) {
+    receipt.callback = callback;
+    if (deliveries !== undefined) receipt.deliveries = deliveryList(callback, status, deliveries);
+  }
   return receipt;
+}
+
+/**
+ * The deliveries emitted so far, in event order. An end the callback asks for
+ * that has no delivery yet (the worker that ended the job died before emitting
+ * it; a sweep will) shows as pending: it is on its way.
+ */
+function deliveryList(callback: Callback, status: ReceiptStatus, records: ReadonlyMap<WebhookEvent, DeliveryRecord | null>): Delivery[] {
+  return callback.events.flatMap((event): Delivery[] => {
+    const record = records.get(event) ?? null;
+    if (record !== null) return [{ event, ...record }];
+    return event === status ? [{ event, status: 'pending', attempts: 0 }] : [];
+  });
 }
 
 function submittedOptions(job: Job): Receipt['options'] {

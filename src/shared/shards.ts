@@ -36,6 +36,15 @@ export function shardTenantsKey(prefix: string): string {
   return `${prefix}:~tenants`;
 }
 
+/**
+ * The shard's set of jobs with a callback whose end has not been emitted yet
+ * (`{ji-0}:~webhook-watch`; src/bullmq/webhook-scripts.ts). `~`, as above: never
+ * one of BullMQ's keys.
+ */
+export function webhookWatchKey(prefix: string): string {
+  return `${prefix}:~webhook-watch`;
+}
+
 /** FNV-1a (32 bit) over the UTF-8 bytes: stable across processes, versions and languages. */
 function fnv1a(text: string): number {
   let hash = 0x811c9dc5;

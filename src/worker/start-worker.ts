@@ -32,7 +32,13 @@ export async function startWorker(options: { config: Config; registry: JobTypeRe
   connection.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
 
   const worker = createWorker({ config, connection, registry, logger });
-  registerWorkerMetrics(metrics, { workers: worker.workers, connection, jobTypes: registry, redisTimeoutMs: config.REDIS_TIMEOUT_MS });
+  registerWorkerMetrics(metrics, {
+    workers: worker.workers,
+    deliveryWorkers: worker.deliveryWorkers,
+    connection,
+    jobTypes: registry,
+    redisTimeoutMs: config.REDIS_TIMEOUT_MS,
+  });
   void worker.waitUntilReady().then(async () => {
     logger.info({ shards: worker.shardIndexes, queues: worker.queues }, 'worker ready');
     await checkRedisPolicy(connection, logger);

@@ -1,22 +1,24 @@
-import { Queue, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { RedisClient } from '../shared/redis.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import { callbackOf } from '../bullmq/job-callback.js';
+import { createAddressGuard } from '../outbound/address-guard.js';
+import { createRetrySchedule } from '../outbound/retry-schedule.js';
 import { CANCELED_REASON } from '../shared/cancellation.js';
-import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../shared/close-all.js';
 import { tenantOfJobId } from '../shared/job-id.js';
-import { retention } from '../shared/job-options.js';
 import { allShardIndexes, shardPrefix } from '../shared/shards.js';
 import { assertHttpEndpointsAllowed, httpJobTypes } from '../jobs/http-endpoints.js';
 import { queueOf, queuesOf, type JobTypeRegistry } from '../jobs/job-type.js';
 import { createStepStore } from '../bullmq/job-hash.js';
 import { createTenantIndexTrim } from '../bullmq/tenant-index.js';
-import { createAddressGuard } from '../outbound/address-guard.js';
 import { listenForCancels } from './cancel-requests.js';
 import { createHttpJobRunner } from './http-job.js';
 import { retryAfterBackoff } from './retry-after-backoff.js';
-import { startRetentionSweeper } from './retention-sweeper.js';
 import { createJobRunner, type JobRunner } from './run-job.js';
+import { consumeShardQueue, type ShardQueueConsumer } from './shard-queue-consumer.js';
+import { serveShardWebhooks } from './shard-webhooks.js';
+import type { WebhookEmitter } from '../webhooks/webhook-emitter.js';
 
 export type WorkerConfig = Pick<
   Config,
@@ -34,6 +36,7 @@ export type WorkerConfig = Pick<
   | 'QUEUE_SHARDS_PREVIOUS'
   | 'WORKER_SHARDS'
   | 'WORKER_QUEUES'
+  | 'WEBHOOK_RETRY_SCHEDULE'
   | 'OUTBOUND_ALLOW_HOSTS'
   | 'webhookSecrets'
 >;
@@ -70,7 +73,8 @@ function assertHttpJobTypesRunnable(config: WorkerConfig, registry: JobTypeRegis
  * its queue until a worker serving that queue takes it. A killed worker's jobs
  * are found by BullMQ's stall check once their lock lapses: within
  * LOCK_DURATION_MS + STALLED_INTERVAL_MS (15 s by default) another worker runs
- * them again.
+ * them again. In each of its shards it also delivers webhooks (shard-webhooks.ts),
+ * whatever queues it serves.
  */
 export function createWorker(deps: { config: WorkerConfig; connection: RedisClient; registry: JobTypeRegistry; logger: Logger }) {
   const { config, logger } = deps;
@@ -83,6 +87,8 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
     recheckMs: config.LOCK_DURATION_MS / 2,
     logger,
   });
+  // One guard for every outbound request of this worker: HTTP job types and webhooks.
+  const guard = createAddressGuard({ allowHosts: config.OUTBOUND_ALLOW_HOSTS });
   const runner = createJobRunner({
     registry: deps.registry,
     limits: { timeoutMs: config.JOB_TIMEOUT_MS, maxResultBytes: config.MAX_RESULT_BYTES, maxStepBytes: config.MAX_STEP_BYTES },
@@ -90,23 +96,46 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
     stepStore: createStepStore(deps.connection),
     canceledBeforeStart: (job) => cancels.canceledBeforeStart(job),
     runHttp: createHttpJobRunner({
-      guard: createAddressGuard({ allowHosts: config.OUTBOUND_ALLOW_HOSTS }),
+      guard,
       secrets: config.webhookSecrets,
       maxResultBytes: config.MAX_RESULT_BYTES,
     }),
   });
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
   cancels.attach(runner);
-  const shards = shardIndexes.flatMap((index) =>
-    queues.map((queueName) => consumeShardQueue({ ...deps, index, queueName, queueNames: queues, runJob: runner.run })),
+  const schedule = createRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE);
+  const webhooks = shardIndexes.map((index) => serveShardWebhooks({ config, connection: deps.connection, logger, index, schedule, guard }));
+  const shards = shardIndexes.flatMap((index, i) =>
+    queues.map((queueName) => {
+      const emitter = webhooks[i]!.emitter;
+      const consumer = consumeShardQueue({
+        ...deps,
+        index,
+        queueName,
+        processor: withWebhookStart(runner.run, emitter),
+        concurrency: config.WORKER_CONCURRENCY,
+        // Asked only for HTTP job types' backoff types: waits out an endpoint's Retry-After.
+        settings: { backoffStrategy: retryAfterBackoff },
+        // The tenant indexes are the shard's, not a queue's: one queue's sweeper trims them.
+        trimTenantIndexes:
+          queueName === queues[0]
+            ? createTenantIndexTrim({ connection: deps.connection, prefix: shardPrefix(config.QUEUE_PREFIX, index), queueNames: queues })
+            : undefined,
+      });
+      emitEndsOf(consumer, emitter);
+      return consumer;
+    }),
   );
+  const consumers: ShardQueueConsumer[] = [...shards, ...webhooks.map((shard) => shard.consumer)];
 
   let closing: Promise<void> | undefined;
   return {
     workers: shards.map((shard) => shard.worker),
+    /** The BullMQ Workers of the shards' webhook delivery queues (not job types': kept out of the job metrics). */
+    deliveryWorkers: webhooks.map((shard) => shard.consumer.worker),
     shardIndexes,
     queues,
-    waitUntilReady: () => Promise.all(shards.map((shard) => shard.worker.waitUntilReady())),
+    waitUntilReady: () => Promise.all(consumers.map((consumer) => consumer.worker.waitUntilReady())),
     /**
      * Stops taking jobs and lets active ones finish, results stored, for up to
      * SHUTDOWN_GRACE_MS. Past that it lets go of them: their locks lapse and
@@ -120,11 +149,16 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
         const graceOver = new Promise<'grace-over'>((resolve) => {
           timer = setTimeout(() => resolve('grace-over'), config.SHUTDOWN_GRACE_MS);
         });
-        const shardsClosed = await Promise.allSettled(shards.map((shard) => shard.close(graceOver)));
+        const shardsClosed = await Promise.allSettled(consumers.map((consumer) => consumer.close(graceOver)));
         clearTimeout(timer);
         const failures = shardsClosed.flatMap((outcome, index) =>
-          outcome.status === 'rejected' ? [new Error(`closing ${shards[index]!.name} failed`, { cause: outcome.reason })] : [],
+          outcome.status === 'rejected' ? [new Error(`closing ${consumers[index]!.name} failed`, { cause: outcome.reason })] : [],
         );
+        // After the job queues: a job that ended during the grace has its end emitted first.
+        const webhooksClosed = await Promise.allSettled(webhooks.map((shard) => shard.close()));
+        webhooksClosed.forEach((outcome, index) => {
+          if (outcome.status === 'rejected') failures.push(new Error(`closing the webhooks of shard ${shardIndexes[index]} failed`, { cause: outcome.reason }));
+        });
         try {
           await cancels.close();
         } catch (err) {
@@ -137,79 +171,29 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
   };
 }
 
-function consumeShardQueue(deps: {
-  config: WorkerConfig;
-  connection: RedisClient;
-  logger: Logger;
-  index: number;
-  queueName: string;
-  /** Every queue this worker serves. */
-  queueNames: readonly string[];
-  runJob: JobRunner['run'];
-}) {
-  const { config, queueName } = deps;
-  const logger = deps.logger.child({ shard: deps.index, queue: queueName });
-  const prefix = shardPrefix(config.QUEUE_PREFIX, deps.index);
-  const worker = new Worker(queueName, deps.runJob, {
-    connection: deps.connection,
-    prefix,
-    concurrency: config.WORKER_CONCURRENCY,
-    lockDuration: config.LOCK_DURATION_MS,
-    stalledInterval: config.STALLED_INTERVAL_MS,
-    // BullMQ fails a job that stalls more than this, whatever attempts remain;
-    // the default of 1 would fail a job on a second worker crash.
-    maxStalledCount: config.MAX_STALLED_COUNT,
-    // Every finished job is kept IDEMPOTENCY_TTL_SECONDS (job-options.ts: why here, not per job).
-    ...retention(config),
-    // Asked only for HTTP job types' backoff types: waits out an endpoint's Retry-After.
-    settings: { backoffStrategy: retryAfterBackoff },
+/**
+ * The processor of a job queue: before a run of a job with a callback, the job
+ * joins its shard's watch set and `started` is emitted (webhook-emitter.ts);
+ * other jobs go straight to the runner, with no Redis call of ours.
+ */
+function withWebhookStart(run: JobRunner['run'], emitter: WebhookEmitter) {
+  return (job: Job): Promise<unknown> => {
+    const callback = callbackOf(job);
+    return callback === undefined ? run(job) : emitter.started(job, callback).then(() => run(job));
+  };
+}
+
+/** Emits the end of each job with a callback that ends here; logs jobs that failed for good. */
+function emitEndsOf(consumer: ShardQueueConsumer, emitter: WebhookEmitter): void {
+  consumer.worker.on('completed', (job) => {
+    if (callbackOf(job) !== undefined) emitter.ended(job, 'succeeded');
   });
-  worker.on('error', (err) => logger.error({ err }, 'worker error'));
-  worker.on('stalled', (jobId) =>
-    logger.warn({ jobId, tenant: tenantOfJobId(jobId) }, 'job stalled (its worker died or froze); running it again'),
-  );
-  worker.on('failed', (job, err) => {
+  consumer.worker.on('failed', (job, err) => {
     // BullMQ sets finishedOn only on the last failure (attempts spent or an
     // UnrecoverableError); earlier ones are retried.
-    if (job?.finishedOn && job.failedReason !== CANCELED_REASON) {
-      logger.warn({ jobId: job.id, tenant: tenantOfJobId(job.id), type: job.name, err }, 'job failed for good');
-    }
+    if (!job?.finishedOn) return;
+    const canceled = job.failedReason === CANCELED_REASON;
+    if (!canceled) consumer.logger.warn({ jobId: job.id, tenant: tenantOfJobId(job.id), type: job.name, err }, 'job failed for good');
+    if (callbackOf(job) !== undefined) emitter.ended(job, canceled ? 'canceled' : 'failed');
   });
-  const retentionQueue = new Queue(queueName, { connection: deps.connection, prefix });
-  retentionQueue.on('error', (err) => logger.warn({ err }, 'retention queue error'));
-  // The tenant indexes are the shard's, not the queue's: one queue's sweeper trims them.
-  const trimTenantIndexes =
-    queueName === deps.queueNames[0] ? createTenantIndexTrim({ connection: deps.connection, prefix, queueNames: deps.queueNames }) : undefined;
-  const sweeper = startRetentionSweeper({ queue: retentionQueue, ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS, logger, trimTenantIndexes });
-
-  return {
-    worker,
-    name: `queue "${queueName}" of shard ${deps.index}`,
-    /**
-     * BullMQ's close() is memoised, so a waiting close() could not be turned
-     * into close(true) when the grace runs out: pause() does the waiting instead.
-     * Every step runs even when an earlier one fails (closeAll reports them all).
-     */
-    async close(graceOver: Promise<'grace-over'>) {
-      let drained = false;
-      await closeAll([
-        [
-          'active jobs',
-          async () => {
-            const outcome = await Promise.race([worker.pause().then(() => 'drained' as const), graceOver]);
-            drained = outcome === 'drained';
-            if (!drained) {
-              logger.warn({ graceMs: config.SHUTDOWN_GRACE_MS }, 'active jobs outlived the grace period; leaving them to another worker');
-            }
-          },
-          // graceOver ends this step at SHUTDOWN_GRACE_MS; its timeout is only a backstop past that.
-          { timeoutMs: config.SHUTDOWN_GRACE_MS + DEFAULT_STEP_TIMEOUT_MS },
-        ],
-        // Not drained (grace over, or pause failed): force, so close() does not wait on the jobs again.
-        ['bullmq worker', () => worker.close(!drained)],
-        ['retention sweeper', () => sweeper.stop()],
-        ['retention queue', () => retentionQueue.close()],
-      ]);
-    },
-  };
 }

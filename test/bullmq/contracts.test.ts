@@ -15,6 +15,8 @@ import { openTenantIndexes } from '../../src/bullmq/tenant-index.js';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { jobOptions } from '../../src/shared/job-options.js';
 import { shardPrefix, shardQueuesKey, tenantIndexKey } from '../../src/shared/shards.js';
+import { createDeliveryCalls } from '../../src/webhooks/delivery-jobs.js';
+import { silentLogger } from '../helpers/harness.js';
 import { useRedisServer } from '../helpers/redis-server.js';
 
 const redis = useRedisServer();
@@ -86,8 +88,13 @@ describe("BullMQ's internals that job-intake relies on", () => {
 
   it('takes a job our cancel script moved to its failed set as failed, with our reason, and reads its events stream entry as a failed event', async () => {
     await queue.add('sleep', {}, { jobId: 't~canceled', delay: 60_000 });
-    const cancel = createCancelJob({ queue, connection, prefix: 'contract' });
-    expect(await cancel('t~canceled')).toBe('canceled');
+    const deliveries = createDeliveryCalls({ connection, prefix, attempts: 2, logger: silentLogger });
+    const cancel = createCancelJob({ queue, connection, prefix: 'contract', deliveries });
+    try {
+      expect(await cancel('t~canceled', Date.now())).toBe('canceled');
+    } finally {
+      await deliveries.close();
+    }
     expect(await queue.getJobState('t~canceled')).toBe('failed');
     expect((await queue.getJob('t~canceled'))!.failedReason).toBe(CANCELED_REASON);
     expect(await queue.getJobCounts('delayed', 'failed')).toEqual({ delayed: 0, failed: 1 });

@@ -21,6 +21,7 @@ export async function startObservedWorker(config: Config, options: { logger?: Lo
   const registry = createMetricsRegistry();
   registerWorkerMetrics(registry, {
     workers: worker.workers,
+    deliveryWorkers: worker.deliveryWorkers,
     connection,
     jobTypes: createRegistry(demoJobTypes),
     redisTimeoutMs: config.REDIS_TIMEOUT_MS,

@@ -22,6 +22,17 @@ describe('canonicalJson and requestFingerprint', () => {
     expect(requestFingerprint('sleep', { ms: 5 }, {})).toBe(stored('sleep', '\n', '{"ms":5}'));
     expect(requestFingerprint('sleep', { ms: 5 }, { priority: 2 })).toBe(stored('sleep', '\n', '{"ms":5}', '\n', '{"priority":2}'));
   });
+
+  it('counts the callback, beside the options, and nothing else changes without one', () => {
+    const callback = { url: 'https://example.com/hooks', events: ['succeeded'] };
+    const plain = requestFingerprint('sleep', { ms: 5 }, { priority: 2 });
+    expect(requestFingerprint('sleep', { ms: 5 }, { priority: 2 }, undefined)).toBe(plain);
+    expect(requestFingerprint('sleep', { ms: 5 }, { priority: 2 }, callback)).not.toBe(plain);
+    expect(requestFingerprint('sleep', { ms: 5 }, undefined, callback)).not.toBe(requestFingerprint('sleep', { ms: 5 }));
+    expect(requestFingerprint('sleep', { ms: 5 }, undefined, callback)).not.toBe(
+      requestFingerprint('sleep', { ms: 5 }, undefined, { ...callback, url: 'https://example.com/other' }),
+    );
+  });
 });
 
 describe('parseIdempotencyKey', () => {

@@ -2,6 +2,8 @@ import type { JobsOptions, Queue } from 'bullmq';
 import type { RawScript } from '../../bullmq/add-call.js';
 import { bullmqAddScripts, createBullmqAddCalls, type BullmqAddCalls } from '../../bullmq/add-call.js';
 import { enqueueOnceScript } from '../../bullmq/enqueue-once-script.js';
+import { withCallback } from '../../bullmq/job-callback.js';
+import type { Callback } from '../../shared/callback.js';
 import type { RedisClient } from '../../shared/redis.js';
 import { shardQueuesKey } from '../../shared/shards.js';
 import { RedisNotReadyError } from '../redis-guard.js';
@@ -28,6 +30,8 @@ export interface EnqueueRequest {
   readonly payload: unknown;
   readonly fingerprint: string;
   readonly options?: SubmissionOptions;
+  /** Stored with the job (in the options BullMQ keeps), so the worker and the receipt find it. */
+  readonly callback?: Callback;
   /** Lets the caller withdraw the job until its script call is sent, and learn when it was (enqueue-batches.ts). */
   readonly handover?: Handover;
 }
@@ -91,9 +95,10 @@ export function createEnqueueOnce(deps: {
 
   return async function enqueueOnce(request: EnqueueRequest): Promise<EnqueueOutcome> {
     const { jobId } = request;
-    const scheduling: JobsOptions = {};
+    let scheduling: JobsOptions = {};
     if (request.options?.delayMs) scheduling.delay = request.options.delayMs;
     if (request.options?.priority) scheduling.priority = request.options.priority;
+    if (request.callback !== undefined) scheduling = withCallback(scheduling, request.callback);
     const add = addCallsFor(request.type).build({ jobId, type: request.type, payload: request.payload, scheduling });
     const claim = await batches.add(add, deps.queue.toKey(jobId), request.fingerprint, request.handover);
     if (typeof claim === 'number') throw new Error(`BullMQ refused to add job ${jobId} (code ${claim})`);

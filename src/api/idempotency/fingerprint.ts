@@ -17,13 +17,16 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * What makes two submissions "the same request": their type, payload and options,
- * not their bytes. Without options the fingerprint is what it was before options
- * existed, so keys stored then still replay.
+ * What makes two submissions "the same request": their type, payload, options
+ * and callback, not their bytes. The callback joins the options' object under a
+ * name no option has (`options` is a strict object), so one canonical text
+ * holds both. Without options and callback the fingerprint is what it was before
+ * either existed, so keys stored then still replay.
  */
-export function requestFingerprint(type: string, payload: unknown, options?: object): string {
+export function requestFingerprint(type: string, payload: unknown, options?: object, callback?: object): string {
   const request = `${type}\n${canonicalJson(payload)}`;
-  const withOptions = options !== undefined && Object.keys(options).length > 0 ? `${request}\n${canonicalJson(options)}` : request;
+  const extras = callback === undefined ? options : { ...options, callback };
+  const withOptions = extras !== undefined && Object.keys(extras).length > 0 ? `${request}\n${canonicalJson(extras)}` : request;
   // One-shot hash(): a createHash() object per request cost about 1 µs more.
   return hash('sha256', withOptions, 'base64url');
 }

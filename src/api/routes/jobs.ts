@@ -1,12 +1,14 @@
 import { validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { queueOf, type JobTypeRegistry } from '../../jobs/job-type.js';
+import { callbackSchema } from '../../shared/callback.js';
 import { encodeJobId } from '../../shared/job-id.js';
 import { hasEnded, receiptSchema } from '../../shared/receipt.js';
 import { preferredWaitSeconds } from '../prefer-wait.js';
 import { LONG_POLL_SKIPPED } from '../long-poll-slots.js';
 import type { ReceiptReader } from '../receipt-reader.js';
 import type { Admission } from '../admission/admission.js';
+import type { CallbackCheck } from '../callback-check.js';
 import { ProblemError } from '../errors.js';
 import { acceptedBody, acceptedSchema } from '../idempotency/accepted-response.js';
 import type { EnqueueOnce } from '../idempotency/enqueue-once.js';
@@ -27,11 +29,16 @@ export const submissionOptionsSchema = z
   })
   .meta({ description: 'Scheduling; part of the request fingerprint.' });
 
-/** `{ type, payload, options? }` where the payload schema is the one of that type. */
+/** `{ type, payload, options?, callback? }` where the payload schema is the one of that type. */
 export function submissionSchema(registry: JobTypeRegistry) {
   const variants = [...registry.values()].map((jobType) =>
     z
-      .strictObject({ type: z.literal(jobType.type), payload: jobType.payloadSchema, options: submissionOptionsSchema.optional() })
+      .strictObject({
+        type: z.literal(jobType.type),
+        payload: jobType.payloadSchema,
+        options: submissionOptionsSchema.optional(),
+        callback: callbackSchema.optional(),
+      })
       .meta({ title: jobType.type, description: jobType.description }),
   );
   const knownTypes = [...registry.keys()].map((type) => JSON.stringify(type)).join(', ');
@@ -54,9 +61,11 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
   redis: RedisGuard;
   admission: Admission;
   receipts: ReceiptReader;
+  /** Refuses a callback that cannot be signed or whose URL may not be contacted. */
+  checkCallback: CallbackCheck;
   /** Answers retries of recently seen keys from memory; none means every request asks Redis. */
   replays?: ReplayCache;
-}> = async (app, { registry, enqueueOnce, redis, admission, receipts, replays }) => {
+}> = async (app, { registry, enqueueOnce, redis, admission, receipts, checkCallback, replays }) => {
   const intake = createIntake({ redis, admission, enqueueOnce, replays });
   app.decorateRequest('idempotencyKey', '');
   app.post(
@@ -91,18 +100,19 @@ export const jobsRoutes: FastifyPluginAsyncZod<{
     },
     async (request, reply) => {
       const key = request.idempotencyKey;
-      const { type, payload, options } = request.body;
+      const { type, payload, options, callback } = request.body;
       const { tenant } = request;
+      if (callback !== undefined) await checkCallback(tenant, callback); // before anything is created
       const jobId = encodeJobId(tenant, key);
-      const fingerprint = requestFingerprint(type, payload, options);
+      const fingerprint = requestFingerprint(type, payload, options, callback);
       const queue = queueOf(registry.get(type)!);
-      const { outcome, fromCache } = await intake(tenant, { jobId, type, queue, payload, fingerprint, options }, request.log);
+      const { outcome, fromCache } = await intake(tenant, { jobId, type, queue, payload, fingerprint, options, callback }, request.log);
       request.logFields = { jobId, outcome: outcome.kind, fromCache };
 
       if (outcome.kind === 'mismatch') {
         throw new ProblemError(
           'idempotency-key-reused',
-          `Idempotency-Key "${key}" was already used for a different request (type or payload differ). Use a new key for a new request.`,
+          `Idempotency-Key "${key}" was already used for a different request (type, payload, options or callback differ). Use a new key for a new request.`,
         );
       }
       if (outcome.kind === 'replayed') {
