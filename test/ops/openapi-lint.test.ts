@@ -63,6 +63,8 @@ describe('the OpenAPI document under Redocly', () => {
 
     expect(operationIds).toEqual({
       'POST /v1/jobs': 'submitJob',
+      'GET /v1/jobs': 'listJobs',
+      'POST /v1/receipts/{key}/retry': 'retryJob',
       'GET /v1/receipts/{key}': 'getReceipt',
       'DELETE /v1/receipts/{key}': 'cancelJob',
       'GET /healthz': 'checkLiveness',
