@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installExample, packPackage, ROOT } from '../helpers/packed-package.js';
 import { call, receiptFrom, startCommand, stopAll, submitTo, type ServiceProcess } from '../helpers/processes.js';
 import { useRedisServer } from '../helpers/redis-server.js';
+import { startReceiver, type Receiver } from '../outbound/receiver.js';
 
 const run = promisify(execFile);
 const redis = useRedisServer();
@@ -108,6 +109,53 @@ describe('the example project, from the packed package', () => {
     expect(JSON.parse((await receiptFrom(embedded, 'embedded-1', 20)).body)).toMatchObject({ status: 'succeeded', result: { primes: 168 } });
     embedded.kill('SIGTERM');
     expect(await embedded.exited).toEqual({ code: 0, signal: null });
+  }, 60_000);
+
+  it('runs an HTTP-endpoint job type from a JSON file and signs its completion webhook, both verified with the installed client', async () => {
+    const secret = `whsec_${Buffer.from('an example secret of 32 bytes..!').toString('base64')}`;
+    const receiver: Receiver = await startReceiver((req, res, received) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/resize') res.end(JSON.stringify({ resized: JSON.parse(received.body).w }));
+      else res.end();
+    });
+    try {
+      writeFileSync(
+        join(project, 'types.json'),
+        JSON.stringify({
+          jobTypes: [
+            {
+              type: 'resize',
+              description: 'Resizes an image, in any language, behind HTTP.',
+              payloadSchema: { type: 'object', properties: { w: { type: 'integer', minimum: 1 } }, required: ['w'], additionalProperties: false },
+              http: { url: `${receiver.origin}/resize`, timeoutMs: 5000 },
+            },
+          ],
+        }),
+      );
+      const env = { OUTBOUND_ALLOW_HOSTS: '127.0.0.1', WEBHOOK_SECRET: secret, QUEUE_PREFIX: 'http' };
+      const httpApi = await jobIntake('web', ['api', '--jobs', './types.json'], env);
+      await jobIntake('worker', ['worker', '--jobs', './types.json'], env);
+
+      const refused = await submitTo(httpApi, 'resize-0', { type: 'resize', payload: { w: 0 } });
+      expect(refused.status).toBe(400);
+      expect(JSON.parse(refused.body).errors).toEqual([expect.objectContaining({ pointer: '/payload/w' })]);
+      const callback = { url: `${receiver.origin}/hook`, events: ['succeeded'] };
+      expect((await submitTo(httpApi, 'resize-1', { type: 'resize', payload: { w: 64 }, callback })).status).toBe(202);
+      expect(JSON.parse((await receiptFrom(httpApi, 'resize-1', 20)).body)).toMatchObject({ status: 'succeeded', result: { resized: 64 } });
+
+      const { verifyWebhook } = (await import(join(project, 'node_modules/job-intake/dist/client/index.js'))) as typeof import('../../src/client/index.js');
+      const endpointCall = receiver.requests.find((request) => request.url === '/resize')!;
+      expect(endpointCall.headers['idempotency-key']).toBe('default~resize-1');
+      expect(await verifyWebhook(secret, endpointCall.headers as Record<string, string>, endpointCall.body)).toEqual({ w: 64 });
+      await expect.poll(() => receiver.requests.filter((request) => request.url === '/hook').length, { timeout: 15_000 }).toBe(1);
+      const hook = receiver.requests.find((request) => request.url === '/hook')!;
+      expect(await verifyWebhook(secret, hook.headers as Record<string, string>, hook.body)).toMatchObject({
+        type: 'job.succeeded',
+        data: { key: 'resize-1', status: 'succeeded', result: { resized: 64 } },
+      });
+    } finally {
+      await receiver.close();
+    }
   }, 60_000);
 
   it('type-checks a TypeScript client typed from the module: JobIntakeClient<JobTypeMapOf<typeof jobs>>', async () => {
