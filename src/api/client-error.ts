@@ -1,41 +1,25 @@
 import type { Socket } from 'node:net';
-import { problemTypeUri, type ProblemSlug } from './problems.js';
+import { problemCatalogue, problemTypeUri, type ProblemSlug } from './problems.js';
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 503: 'Service Unavailable' };
-
-export interface RawProblem {
-  readonly slug: ProblemSlug;
-  readonly status: keyof typeof REASONS;
-  readonly title: string;
-  readonly detail: string;
-  readonly retryAfterSeconds?: number;
-}
+// RFC 9110's reason phrases for the statuses answered on a bare socket.
+const REASONS: Partial<Record<number, string>> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large', 503: 'Service Unavailable' };
 
 /**
- * Answers on the bare socket, for requests fastify cannot answer (yet): in
- * problem+json, then closes the connection. Destroyed once written, not just
- * ended: a client still trickling bytes in would otherwise keep the half-open
- * socket (and a shutdown) waiting.
+ * Answers on the bare socket, for requests fastify cannot answer (yet): the
+ * catalogue's problem+json for `slug`, then closes the connection. Destroyed
+ * once written, not just ended: a client still trickling bytes in would
+ * otherwise keep the half-open socket (and a shutdown) waiting.
  */
-export function closeWithProblem(socket: Socket, problem: RawProblem) {
-  const body = JSON.stringify({ type: problemTypeUri(problem.slug), title: problem.title, status: problem.status, detail: problem.detail });
+export function closeWithProblem(socket: Socket, slug: ProblemSlug, detail: string, retryAfterSeconds?: number) {
+  const { status, title } = problemCatalogue[slug];
+  const body = JSON.stringify({ type: problemTypeUri(slug), title, status, detail });
   socket.end(
-    `HTTP/1.1 ${problem.status} ${REASONS[problem.status]}\r\n` +
+    `HTTP/1.1 ${status} ${REASONS[status] ?? title}\r\n` +
       'Content-Type: application/problem+json; charset=utf-8\r\n' +
-      (problem.retryAfterSeconds === undefined ? '' : `Retry-After: ${problem.retryAfterSeconds}\r\n`) +
+      (retryAfterSeconds === undefined ? '' : `Retry-After: ${retryAfterSeconds}\r\n`) +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     () => socket.destroy(),
   );
-}
-
-function problemFor(code: string | undefined): RawProblem {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return { slug: 'request-timeout', status: 408, title: 'Request timeout', detail: 'The request did not arrive whole within REQUEST_TIMEOUT_MS; nothing was changed.' };
-  }
-  if (code === 'HPE_HEADER_OVERFLOW') {
-    return { slug: 'bad-request', status: 431, title: 'Request header fields too large', detail: `The HTTP request could not be parsed (${code}).` };
-  }
-  return { slug: 'bad-request', status: 400, title: 'Bad request', detail: `The HTTP request could not be parsed (${code ?? 'parse error'}).` };
 }
 
 /**
@@ -46,5 +30,11 @@ function problemFor(code: string | undefined): RawProblem {
  */
 export function clientErrorHandler(err: Error & { code?: string }, socket: Socket) {
   if (!socket.writable) return socket.destroy(err);
-  closeWithProblem(socket, problemFor(err.code));
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return closeWithProblem(socket, 'request-timeout', 'The request did not arrive whole within REQUEST_TIMEOUT_MS; nothing was changed.');
+  }
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    return closeWithProblem(socket, 'header-fields-too-large', `The HTTP request could not be parsed (${err.code}).`);
+  }
+  closeWithProblem(socket, 'bad-request', `The HTTP request could not be parsed (${err.code ?? 'parse error'}).`);
 }

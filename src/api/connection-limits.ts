@@ -69,7 +69,7 @@ export function createConnectionLimits(config: Pick<Config, 'REQUEST_TIMEOUT_MS'
           if (reply.request.raw.complete) continue;
           const socket = reply.request.raw.socket;
           if (reply.raw.headersSent) socket.destroy(); // answered already: only the unread body is left
-          else closeWithProblem(socket, { slug: 'shutting-down', status: 503, title: 'Shutting down', detail: SHUTTING_DOWN, retryAfterSeconds: 1 });
+          else closeWithProblem(socket, 'shutting-down', SHUTTING_DOWN, 1);
         }
         done();
       });

@@ -33,6 +33,11 @@ export const problemCatalogue = {
     title: 'Bad request',
     description: 'The HTTP request could not be read.',
   },
+  'header-fields-too-large': {
+    status: 431,
+    title: 'Request header fields too large',
+    description: "The request's header fields are larger than the HTTP server reads; the connection is closed. Nothing was changed.",
+  },
   unauthorized: {
     status: 401,
     title: 'Unauthorized',

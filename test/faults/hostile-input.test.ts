@@ -219,4 +219,17 @@ describe('malformed HTTP on a real socket', () => {
     expect(answer).toContain('Content-Type: application/problem+json; charset=utf-8');
     expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toMatchObject({ type: '/problems/bad-request', status: 400 });
   });
+
+  it("answers header fields larger than the server reads with the catalogue's 431 problem", async () => {
+    if (!api.app.server.listening) await api.app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (api.app.server.address() as { port: number }).port;
+    const answer = await rawRequest(port, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`);
+
+    expect(answer).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toMatchObject({
+      type: '/problems/header-fields-too-large',
+      title: 'Request header fields too large',
+      status: 431,
+    });
+  });
 });
