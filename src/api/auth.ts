@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { findTenant, type ApiKeys } from '../shared/api-keys.js';
-import { ProblemError } from './errors.js';
+import { ProblemError } from './problems.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

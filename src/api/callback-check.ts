@@ -1,7 +1,7 @@
 import type { AddressGuard } from '../outbound/address-guard.js';
 import type { WebhookSecrets } from '../outbound/webhook-secrets.js';
 import type { Callback } from '../shared/callback.js';
-import { ProblemError } from './errors.js';
+import { ProblemError } from './problems.js';
 
 /**
  * What a submission's callback must pass before anything is created: a secret

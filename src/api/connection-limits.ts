@@ -3,7 +3,7 @@ import { Socket } from 'node:net';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
 import { clientErrorHandler, closeWithProblem } from './client-error.js';
-import { ProblemError } from './errors.js';
+import { ProblemError } from './problems.js';
 
 const SHUTTING_DOWN = 'This API process is stopping; nothing was changed. Retry, and another process will answer.';
 

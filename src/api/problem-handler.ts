@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ProblemError, redisUnavailable, type FieldProblem } from './errors.js';
+import { ProblemError, redisUnavailable, type FieldProblem } from './problems.js';
 import type { ProblemSlug } from './problems.js';
 import { MAX_PATH_PARAM_LENGTH } from './idempotency/idempotency-key.js';
 import { isRedisOutage } from './redis-guard.js';

@@ -1,7 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { RedisClient } from '../shared/redis.js';
-import { ProblemError } from './errors.js';
+import { ProblemError } from './problems.js';
 
 /**
  * Per-tenant request limit, counted in Redis (one Lua INCR+PEXPIRE per request)

@@ -1,5 +1,5 @@
 import { ReplyError, type Cluster, type Redis } from 'ioredis';
-import { redisUnavailable } from './errors.js';
+import { redisUnavailable } from './problems.js';
 
 /** Server replies that mean "Redis cannot serve now", not "the command is wrong". */
 const OUTAGE_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|OOM|NOREPLICAS|MISCONF)\b/;

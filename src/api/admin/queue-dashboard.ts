@@ -3,7 +3,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { ProblemError } from '../errors.js';
+import { ProblemError } from '../problems.js';
 import type { ShardQueue } from '../job-store.js';
 import { sendProblem } from '../problem-handler.js';
 import { ADMIN_COOKIE, createAdminSession, SESSION_SECONDS } from './admin-session.js';

@@ -1,4 +1,4 @@
-import { ProblemError } from '../errors.js';
+import { ProblemError } from '../problems.js';
 import type { QueueDepths } from './queue-depth.js';
 import type { TenantQuota } from './tenant-quota.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { ReplyError } from 'ioredis';
 import type { Admission } from '../admission/admission.js';
-import { noJobCreated, outcomeUnknown, ProblemError } from '../errors.js';
+import { noJobCreated, outcomeUnknown, ProblemError } from '../problems.js';
 import type { RedisGuard } from '../redis-guard.js';
 import type { EnqueueOnce, EnqueueOutcome, EnqueueRequest } from './enqueue-once.js';
 import type { ReplayCache } from './replay-cache.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { IndexPosition } from '../../bullmq/tenant-index.js';
-import { ProblemError } from '../errors.js';
+import { ProblemError } from '../problems.js';
 
 const cursorSchema = z.strictObject({
   v: z.literal(1),

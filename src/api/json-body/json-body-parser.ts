@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ProblemError, type FieldProblem } from '../errors.js';
+import { ProblemError, type FieldProblem } from '../problems.js';
 import { keepsExactly } from './exact-number.js';
 
 /**

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { onRequestHookHandler } from 'fastify';
 import { digestToken } from '../../shared/api-keys.js';
 import { bearerToken } from '../auth.js';
-import { ProblemError } from '../errors.js';
+import { ProblemError } from '../problems.js';
 
 /**
  * With METRICS_TOKEN set, the API's /metrics answers only `Authorization: Bearer

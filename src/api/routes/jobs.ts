@@ -9,7 +9,7 @@ import { LONG_POLL_SKIPPED } from '../long-poll-slots.js';
 import type { ReceiptReader } from '../receipt-reader.js';
 import type { Admission } from '../admission/admission.js';
 import type { CallbackCheck } from '../callback-check.js';
-import { ProblemError } from '../errors.js';
+import { ProblemError } from '../problems.js';
 import { acceptedBody, acceptedSchema } from '../idempotency/accepted-response.js';
 import type { EnqueueOnce } from '../idempotency/enqueue-once.js';
 import { requestFingerprint } from '../idempotency/fingerprint.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ProblemError } from '../errors.js';
+import { ProblemError } from '../problems.js';
 import { problemCatalogue, problemTypeUri, type ProblemSlug } from '../problems.js';
 import { problemResponses } from './problem-responses.js';
 

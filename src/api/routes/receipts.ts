@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { encodeJobId } from '../../shared/job-id.js';
 import { hasEnded, receiptSchema, type Receipt } from '../../shared/receipt.js';
 import { receiptUrl } from '../idempotency/accepted-response.js';
-import { ProblemError } from '../errors.js';
+import { ProblemError } from '../problems.js';
 import { parseIdempotencyKey } from '../idempotency/idempotency-key.js';
 import type { CancelJob } from '../cancellation/cancel-job.js';
 import { LONG_POLL_SKIPPED } from '../long-poll-slots.js';
