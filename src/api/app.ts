@@ -11,7 +11,7 @@ import { queueDashboard } from './admin/queue-dashboard.js';
 import type { Admission } from './admission/admission.js';
 import { registerAuth } from './auth.js';
 import type { CallbackCheck } from './callback-check.js';
-import type { CancelJob } from './cancellation/cancel-job.js';
+import type { CancelJob } from '../bullmq/cancel-job.js';
 import { createConnectionLimits } from './connection-limits.js';
 import type { EnqueueOnce } from './idempotency/enqueue-once.js';
 import type { JobStore } from './job-store.js';
@@ -30,7 +30,7 @@ import { frameworkErrorHandler, notFoundHandler, problemErrorHandler } from './p
 import { isPublicRoute } from './public-routes.js';
 import type { ReceiptReader } from './receipt-reader.js';
 import type { RedisGuard } from './redis-guard.js';
-import type { RetryJob } from './retry-by-key/retry-job.js';
+import type { RetryJob } from '../bullmq/retry-job.js';
 import { registerRateLimit } from './rate-limit.js';
 import { registerRequestId, requestIdOptions } from './request-id.js';
 import { requestLogController } from './request-logging.js';

@@ -8,7 +8,7 @@ import { apiRedisOptions, closeRedis, connectRedis, patientRedisOptions } from '
 import { createAdmission } from './admission/admission.js';
 import { createQueueDepths } from './admission/queue-depth.js';
 import { createTenantQuota } from './admission/tenant-quota.js';
-import type { CancelOutcome } from './cancellation/cancel-job.js';
+import type { CancelOutcome } from '../bullmq/cancel-job.js';
 import { classifyExisting, type EnqueueRequest } from './idempotency/enqueue-once.js';
 import { createReplayCache, DEFAULT_REPLAY_CACHE, type ReplayCacheOptions } from './idempotency/replay-cache.js';
 import { createJobEndWaiter } from './job-end-waiter.js';
@@ -17,7 +17,7 @@ import { createLongPollSlots } from './long-poll-slots.js';
 import { openJobStore } from './job-store.js';
 import { createReceiptReader } from './receipt-reader.js';
 import { createRedisGuard } from './redis-guard.js';
-import type { RetryOutcome } from './retry-by-key/retry-job.js';
+import type { RetryOutcome } from '../bullmq/retry-job.js';
 import { createAddressGuard } from '../outbound/address-guard.js';
 import { createRetrySchedule } from '../outbound/retry-schedule.js';
 import { createCallbackCheck } from './callback-check.js';

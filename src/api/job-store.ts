@@ -8,9 +8,9 @@ import { closeAll } from '../shared/close-all.js';
 import { closeRedis, duplicateRedis, type RedisClient } from '../shared/redis.js';
 import { allShardIndexes, shardIndex, shardPrefix, shardQueuesKey, type ShardLayout } from '../shared/shards.js';
 import { createDeliveryCalls } from '../webhooks/delivery-jobs.js';
-import { createCancelJob, type CancelInQueue } from './cancellation/cancel-job.js';
+import { createCancelJob, type CancelInQueue } from '../bullmq/cancel-job.js';
 import { createEnqueueOnce, type EnqueueOnce, type JobOptionsFor, type StoredIntake } from './idempotency/enqueue-once.js';
-import { createRetryJob, type RetryJob } from './retry-by-key/retry-job.js';
+import { createRetryJob, type RetryJob } from '../bullmq/retry-job.js';
 
 /** One queue of one shard, with what the API does on it. */
 export interface ShardQueue {

@@ -5,7 +5,7 @@ import { cancelChannel } from '../shared/cancellation.js';
 
 const REMEMBER_MS = 60_000;
 const MAX_REMEMBERED = 10_000;
-/** The field the API's cancel script sets on the job hash (cancel-job-script.ts). */
+/** The field the API's cancel script sets on the job hash (src/bullmq/cancel-job.ts). */
 const CANCEL_FLAG = 'cx';
 
 /** The job hash's key, where the cancel flag lives. */

@@ -5,7 +5,7 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCancelJob } from '../../src/api/cancellation/cancel-job.js';
+import { createCancelJob } from '../../src/bullmq/cancel-job.js';
 import { createEnqueueOnce } from '../../src/api/idempotency/enqueue-once.js';
 import { callbackOf, deliveryField } from '../../src/bullmq/job-callback.js';
 import type { Callback, WebhookEvent } from '../../src/shared/callback.js';

@@ -6,11 +6,11 @@ import { hasEnded, receiptSchema, type Receipt } from '../../shared/receipt.js';
 import { receiptUrl } from '../idempotency/accepted-response.js';
 import { ProblemError } from '../problems.js';
 import { parseIdempotencyKey } from '../idempotency/idempotency-key.js';
-import type { CancelJob } from '../cancellation/cancel-job.js';
+import type { CancelJob } from '../../bullmq/cancel-job.js';
 import { LONG_POLL_SKIPPED } from '../long-poll-slots.js';
 import type { ReceiptReader } from '../receipt-reader.js';
 import type { RedisGuard } from '../redis-guard.js';
-import type { RetryJob } from '../retry-by-key/retry-job.js';
+import type { RetryJob } from '../../bullmq/retry-job.js';
 import { problemResponses } from './problem-responses.js';
 
 const MAX_WAIT_SECONDS = 30;

@@ -1,4 +1,6 @@
 import type { Queue } from 'bullmq';
+import type { RedisClient } from '../shared/redis.js';
+import { CANCELED_REASON } from '../shared/cancellation.js';
 import { reprocessJob } from 'bullmq/dist/cjs/scripts/index.js';
 
 /**
@@ -75,3 +77,33 @@ export function retryJobCall(queue: Queue, jobId: string, canceledReason: string
 }
 
 export const RETRY_JOB_KEYS = 10;
+
+const COMMAND = 'jobIntakeRetryJob';
+
+export type RetryOutcome = 'retried' | 'not-ended' | 'succeeded' | 'canceled' | 'not-found';
+
+const OUTCOMES: Record<number, RetryOutcome> = {
+  1: 'retried',
+  2: 'not-ended',
+  0: 'succeeded',
+  3: 'canceled',
+  [-1]: 'not-found',
+};
+
+type WithRetryCommand = {
+  [COMMAND](...args: Array<string | number>): Promise<number>;
+};
+
+/** Puts a failed job back in line, in place and in one atomic step (see the script above for every case). */
+export function createRetryJob(deps: { queue: Queue; connection: RedisClient }) {
+  if (!(COMMAND in deps.connection)) deps.connection.defineCommand(COMMAND, { numberOfKeys: RETRY_JOB_KEYS, lua: retryJobScript });
+
+  return async function retryJob(jobId: string): Promise<RetryOutcome> {
+    const code = await (deps.connection as unknown as WithRetryCommand)[COMMAND](...retryJobCall(deps.queue, jobId, CANCELED_REASON));
+    const outcome = OUTCOMES[code];
+    if (outcome === undefined) throw new Error(`retry script answered ${code}`);
+    return outcome;
+  };
+}
+
+export type RetryJob = ReturnType<typeof createRetryJob>;
