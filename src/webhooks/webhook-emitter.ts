@@ -8,6 +8,7 @@ import { toReceipt } from '../shared/receipt.js';
 import type { RedisClient } from '../shared/redis.js';
 import { webhookWatchKey } from '../shared/shards.js';
 import { webhookBody, type DeliveryCalls, type DeliverySource } from './delivery-jobs.js';
+import { jobHashKey } from '../bullmq/job-hash.js';
 
 const COMMAND = 'jobIntakeEmitWebhook';
 type EmitCommand = (numberOfKeys: number, ...keysThenArgs: Array<string | number | Buffer>) => Promise<number>;
@@ -16,7 +17,6 @@ type EmitCommand = (numberOfKeys: number, ...keysThenArgs: Array<string | number
 const deliveryAddScript = bullmqAddScripts.get('addStandardJob')!;
 
 /** The job's hash, where its callback's delivery records live (the layout BullMQ keeps; contract-tested). */
-const hashKeyOf = (job: Job): string => `${job.queueQualifiedName}:${job.id}`;
 const sourceOf = (job: Job): DeliverySource => ({ queue: job.queueName, jobId: job.id ?? '', createdAtMs: job.timestamp });
 
 /**
@@ -51,7 +51,7 @@ export function createWebhookEmitter(deps: { connection: RedisClient; prefix: st
       const message = callback.events.includes('started')
         ? { url: callback.url, body: webhookBody('started', toReceipt(job, 'active'), job.processedOn) }
         : undefined;
-      await emit(hashKeyOf(job), sourceOf(job), 'started', 'start', message);
+      await emit(jobHashKey(job), sourceOf(job), 'started', 'start', message);
     },
     /**
      * After a job with a callback ended here: emits its end, without holding the
@@ -59,7 +59,7 @@ export function createWebhookEmitter(deps: { connection: RedisClient; prefix: st
      * sweep emits it.
      */
     ended(job: Job, event: WebhookEvent): void {
-      const emitting = emit(hashKeyOf(job), sourceOf(job), event, 'end').catch((err: unknown) => {
+      const emitting = emit(jobHashKey(job), sourceOf(job), event, 'end').catch((err: unknown) => {
         deps.logger.warn({ err, jobId: job.id, tenant: tenantOfJobId(job.id), event }, 'could not emit the webhook; the sweep will');
       });
       inFlight.add(emitting);

@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { jobHashKey } from '../bullmq/job-hash.js';
 import { duplicateRedis, type RedisClient } from '../shared/redis.js';
 import { cancelChannel } from '../shared/cancellation.js';
 
@@ -8,8 +9,6 @@ const MAX_REMEMBERED = 10_000;
 /** The field the API's cancel script sets on the job hash (src/bullmq/cancel-job.ts). */
 const CANCEL_FLAG = 'cx';
 
-/** The job hash's key, where the cancel flag lives. */
-const hashKeyOf = (job: Job) => `${job.queueQualifiedName}:${job.id}`;
 
 /**
  * How cancels reach the worker. The fast way is the API's broadcast: a job
@@ -53,7 +52,7 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
     }
     for (const jobs of byQueue.values()) {
       const pipeline = deps.connection.pipeline();
-      for (const job of jobs) pipeline.hexists(hashKeyOf(job), CANCEL_FLAG);
+      for (const job of jobs) pipeline.hexists(jobHashKey(job), CANCEL_FLAG);
       const replies = (await pipeline.exec()) ?? [];
       jobs.forEach((job, index) => {
         const [err, flagged] = replies[index] ?? [];
@@ -93,7 +92,7 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
       const until = remembered.get(job.id ?? '');
       remembered.delete(job.id ?? '');
       if (until !== undefined && until > Date.now()) return true;
-      return (await deps.connection.hexists(hashKeyOf(job), CANCEL_FLAG)) === 1;
+      return (await deps.connection.hexists(jobHashKey(job), CANCEL_FLAG)) === 1;
     },
     close: async () => {
       clearInterval(ticker);

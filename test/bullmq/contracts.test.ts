@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bullmqAddScripts, createBullmqAddCalls, recordBullmqAddCall } from '../../src/bullmq/add-call.js';
 import { setLastEventId } from '../../src/bullmq/events-cursor.js';
-import { createStepStore, readFinishedSteps } from '../../src/bullmq/job-hash.js';
+import { createStepStore, jobHashKey, readFinishedSteps } from '../../src/bullmq/job-hash.js';
 import { createCancelJob } from '../../src/bullmq/cancel-job.js';
 import { createEnqueueOnce } from '../../src/api/idempotency/enqueue-once.js';
 import { createRetryJob } from '../../src/bullmq/retry-job.js';
@@ -78,6 +78,8 @@ describe("BullMQ's internals that job-intake relies on", () => {
 
   it('keeps every key of a queue at <prefix>:<queue>:..., so a job id is found in another queue of the shard', async () => {
     expect(queue.toKey('some~id')).toBe(`${prefix}:default:some~id`);
+    // What workers build from a Job they hold, to reach their own fields in its hash.
+    expect(jobHashKey(new Job(queue, 'sleep', {}, {}, 'some~id'))).toBe(queue.toKey('some~id'));
     expect(other.keys.wait).toBe(`${prefix}:gpu:wait`);
     await other.add('render', {}, { jobId: 't~elsewhere' });
     const outcome = await enqueueOnce()({ jobId: 't~elsewhere', type: 'sleep', queue: 'default', payload: {}, fingerprint: 'fp-2' });
