@@ -33,7 +33,7 @@ export async function timeDrain(options: {
   startWorker: () => BenchProcess;
 }): Promise<DrainResult> {
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('jobs', { connection, prefix: options.prefix });
+  const queue = new Queue('default', { connection, prefix: options.prefix });
   const workers: BenchProcess[] = [];
   try {
     await queue.pause();
