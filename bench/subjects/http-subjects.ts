@@ -3,6 +3,11 @@ import { builtBenchDir, intakeApiEntry } from '../paths.js';
 /** The token job-intake's bench tenant sends; auth is on, as shipped. */
 export const BENCH_TOKEN = 'bench-token-0123456789abcdef';
 
+/** job-intake's environment in the bench: its bench tenant's token (auth on), this Redis and prefix. */
+export function intakeEnv(redisUrl: string, prefix: string): Record<string, string> {
+  return { REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, API_KEYS: `bench:${BENCH_TOKEN}` };
+}
+
 /** One HTTP server the bench starts as its own process, and how. */
 export interface HttpSubject {
   readonly id: 'job-intake' | 'plain-bullmq' | 'reservation' | 'ceiling';
@@ -16,7 +21,7 @@ export const httpSubjects: Readonly<Record<HttpSubject['id'], HttpSubject>> = {
     id: 'job-intake',
     label: 'job-intake (as shipped: auth, validation, fingerprint, admission, logs at info)',
     entry: intakeApiEntry,
-    env: (redisUrl, prefix) => ({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, API_KEYS: `bench:${BENCH_TOKEN}` }),
+    env: intakeEnv,
   },
   'plain-bullmq': {
     id: 'plain-bullmq',
