@@ -10,7 +10,7 @@ export function intakeEnv(redisUrl: string, prefix: string): Record<string, stri
 
 /** One HTTP server the bench starts as its own process, and how. */
 export interface HttpSubject {
-  readonly id: 'job-intake' | 'plain-bullmq' | 'reservation' | 'ceiling';
+  readonly id: 'job-intake' | 'plain-bullmq' | 'reservation' | 'ceiling' | 'peer';
   readonly label: string;
   readonly entry: string | readonly string[];
   env(redisUrl: string, prefix: string): Record<string, string>;
@@ -34,6 +34,12 @@ export const httpSubjects: Readonly<Record<HttpSubject['id'], HttpSubject>> = {
     label: 'reservation (SET NX EX, add, store response; 409 while in flight)',
     entry: `${builtBenchDir}subjects/reservation.js`,
     env: (redisUrl, prefix) => ({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix }),
+  },
+  peer: {
+    id: 'peer',
+    label: 'peer (the same features by hand: zod, bearer auth, fingerprint, add + getJob, 422/replay, histogram, logs at info)',
+    entry: `${builtBenchDir}subjects/peer.js`,
+    env: (redisUrl, prefix) => ({ REDIS_URL: redisUrl, QUEUE_PREFIX: prefix, API_TOKEN: BENCH_TOKEN, TENANT: 'bench' }),
   },
   ceiling: {
     id: 'ceiling',
