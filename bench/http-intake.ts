@@ -16,11 +16,13 @@ export interface IntakeCell {
 
 export const intakeCells: readonly IntakeCell[] = [
   { id: 'intake-unique', subject: 'job-intake', keys: 'unique' },
+  { id: 'intake-unique-warn', subject: 'job-intake-warn', keys: 'unique' },
   { id: 'plain-unique', subject: 'plain-bullmq', keys: 'unique' },
   { id: 'reservation-unique', subject: 'reservation', keys: 'unique' },
   { id: 'peer-unique', subject: 'peer', keys: 'unique' },
   { id: 'ceiling', subject: 'ceiling', keys: 'unique' },
   { id: 'intake-duplicates', subject: 'job-intake', keys: 'duplicate-heavy' },
+  { id: 'intake-duplicates-warn', subject: 'job-intake-warn', keys: 'duplicate-heavy' },
   { id: 'plain-duplicates', subject: 'plain-bullmq', keys: 'duplicate-heavy' },
   { id: 'reservation-duplicates', subject: 'reservation', keys: 'duplicate-heavy' },
   { id: 'peer-duplicates', subject: 'peer', keys: 'duplicate-heavy' },

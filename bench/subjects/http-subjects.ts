@@ -10,7 +10,7 @@ export function intakeEnv(redisUrl: string, prefix: string): Record<string, stri
 
 /** One HTTP server the bench starts as its own process, and how. */
 export interface HttpSubject {
-  readonly id: 'job-intake' | 'plain-bullmq' | 'reservation' | 'ceiling' | 'peer';
+  readonly id: 'job-intake' | 'job-intake-warn' | 'plain-bullmq' | 'reservation' | 'ceiling' | 'peer';
   readonly label: string;
   readonly entry: string | readonly string[];
   env(redisUrl: string, prefix: string): Record<string, string>;
@@ -22,6 +22,12 @@ export const httpSubjects: Readonly<Record<HttpSubject['id'], HttpSubject>> = {
     label: 'job-intake (as shipped: auth, validation, fingerprint, admission, logs at info)',
     entry: intakeApiEntry,
     env: intakeEnv,
+  },
+  'job-intake-warn': {
+    id: 'job-intake-warn',
+    label: 'job-intake at LOG_LEVEL=warn (as shipped otherwise: no per-request log line)',
+    entry: intakeApiEntry,
+    env: (redisUrl, prefix) => ({ ...intakeEnv(redisUrl, prefix), LOG_LEVEL: 'warn' }),
   },
   'plain-bullmq': {
     id: 'plain-bullmq',
