@@ -1,4 +1,5 @@
 import { startRedisServer } from '../src/dev/redis-server.js';
+import { DEFAULT_QUEUE } from '../src/jobs/job-type.js';
 import { shardPrefix } from '../src/shared/shards.js';
 import { checksumBytesFor } from './calibrate.js';
 import { timeDrain, type DrainResult } from './drain.js';
@@ -55,7 +56,9 @@ export function drain(flavour: Flavour, redis: FreshRedis, jobs: number, workers
   return timeDrain({
     redisUrl,
     redisPid: redis.pid,
-    // job-intake keeps its queue under shard 0's prefix (`{bench-0}`, docs/scaling.md); bare BullMQ under PREFIX.
+    // job-intake's demo types run in its DEFAULT_QUEUE, under shard 0's prefix (`{bench-0}`, docs/scaling.md);
+    // bare BullMQ in 'jobs' under PREFIX.
+    queueName: isIntake(flavour) ? DEFAULT_QUEUE : 'jobs',
     prefix: isIntake(flavour) ? shardPrefix(PREFIX, 0) : PREFIX,
     jobs,
     workers,
