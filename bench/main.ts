@@ -9,7 +9,7 @@ import { writeReport } from './report.js';
 import { benchScaling, writeScalingSection } from './scaling.js';
 import { runInfo } from './run-info.js';
 import { benchSettings } from './settings.js';
-import { checkTargets } from './targets.js';
+import { checkTargets, digitsOf, extraRatios, formatValue } from './targets.js';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const settings = benchSettings(process.env);
@@ -28,7 +28,13 @@ writeReport(results, info);
 // which has `BENCH_QUICK=1 npm run bench:scaling` for it.
 if (!settings.quick) writeScalingSection(await benchScaling(settings, log), info);
 
-for (const target of checkTargets(results)) {
-  log(`${target.met ? 'met    ' : 'NOT MET'} ${target.name}: ${target.value.toFixed(2)} (${target.target})`);
+for (const row of checkTargets(results)) {
+  const met = row.met.info ? 'met    ' : 'NOT MET';
+  const warn = row.warn === null ? '' : `, warn ${formatValue(row.warn, row.unit, digitsOf(row))} (${row.met.warn ? 'met' : 'NOT MET'})`;
+  const record = row.record === undefined ? '' : `; record ${formatValue(row.record, 'x', 3)}`;
+  log(`${met} ${row.name}: info ${formatValue(row.info, row.unit, digitsOf(row))}${warn} (${row.kind}: ${row.target}${record})`);
+}
+for (const row of extraRatios(results)) {
+  log(`info    ${row.name}: info ${formatValue(row.info)}${row.warn === null ? '' : `, warn ${formatValue(row.warn)}`}`);
 }
 log(`done in ${Math.round((Date.now() - started) / 1000)} s: bench/results/latest.json, docs/performance.md`);
