@@ -2,6 +2,7 @@
  * `npm run bench`: job-intake side by side with what users would write instead,
  * on this machine, in one run. Not part of the tests. See docs/performance.md.
  */
+import { benchApiProcesses } from './api-processes.js';
 import { benchCpuScaling, benchNoop } from './end-to-end.js';
 import { benchIntake } from './http-intake.js';
 import { benchMemory } from './memory.js';
@@ -22,8 +23,11 @@ const intake = await benchIntake(settings, log);
 const noop = await benchNoop(settings, log);
 const cpu = await benchCpuScaling(settings, log);
 const memory = await benchMemory(settings, log);
+// 2 API processes against 1: full runs only, like the cluster section (a quick
+// check has `BENCH_QUICK=1 npm run bench:scaling` for it).
+const apiProcesses = settings.quick ? undefined : await benchApiProcesses(settings, log);
 const results = { intake, noop, cpu, memory };
-writeReport(results, info);
+writeReport(results, info, apiProcesses);
 // The cluster section starts two 3-node clusters: too slow for a quick check,
 // which has `BENCH_QUICK=1 npm run bench:scaling` for it.
 if (!settings.quick) writeScalingSection(await benchScaling(settings, log), info);

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { renderApiProcessesTable, writeApiProcessesSection, type ApiProcessesResults } from './api-processes.js';
 import type { DrainSeries } from './end-to-end.js';
 import { projectRoot, resultsDir } from './paths.js';
 import type { Spread } from './stats.js';
@@ -63,7 +64,7 @@ function summaryTables(results: BenchResults): string[] {
 }
 
 /** The generated part of docs/performance.md. */
-export function renderMarkdown(results: BenchResults, info: RunInfo): string {
+export function renderMarkdown(results: BenchResults, info: RunInfo, apiProcesses?: ApiProcessesResults): string {
   const m = info.machine;
   const memory = results.memory.map((r) => `| ${r.flavour} | ${int(r.jobs)} | ${int(r.bytesPerJob)} |`);
   return [
@@ -94,17 +95,22 @@ export function renderMarkdown(results: BenchResults, info: RunInfo): string {
     '| subject | jobs | bytes per job (`used_memory` growth / jobs) |',
     '|---|---|---|',
     ...memory,
+    ...(apiProcesses === undefined
+      ? []
+      : ['', '### API processes: 2 against 1 on one Redis', '', 'One wrk per API process with half the connections each, req/s summed; unique and duplicate-heavy keys.', '', ...renderApiProcessesTable(apiProcesses)]),
     END,
   ].join('\n');
 }
 
 /** Raw results to bench/results/latest.json; the table into docs/performance.md between its markers. */
-export function writeReport(results: BenchResults, info: RunInfo): void {
+export function writeReport(results: BenchResults, info: RunInfo, apiProcesses?: ApiProcessesResults): void {
   mkdirSync(resultsDir, { recursive: true });
   const summary = { targets: checkTargets(results), ratios: extraRatios(results) };
   writeFileSync(`${resultsDir}latest.json`, `${JSON.stringify({ ...info, ...summary, results }, null, 2)}\n`);
 
-  const generated = renderMarkdown(results, info);
+  if (apiProcesses !== undefined) writeApiProcessesSection(apiProcesses, info);
+
+  const generated = renderMarkdown(results, info, apiProcesses);
   const doc = existsSync(DOC) ? readFileSync(DOC, 'utf8') : `# Performance\n\n## Latest results\n\n${BEGIN}\n${END}\n`;
   const start = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
