@@ -26,6 +26,8 @@ export async function timeDrain(options: {
   redisUrl: string;
   /** The redis-server's pid, for its CPU time. */
   redisPid: number | undefined;
+  /** The BullMQ queue the jobs are in (job-intake's default job types use DEFAULT_QUEUE, bare BullMQ 'jobs'). */
+  queueName: string;
   prefix: string;
   jobs: number;
   workers: number;
@@ -33,7 +35,7 @@ export async function timeDrain(options: {
   startWorker: () => BenchProcess;
 }): Promise<DrainResult> {
   const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('default', { connection, prefix: options.prefix });
+  const queue = new Queue(options.queueName, { connection, prefix: options.prefix });
   const workers: BenchProcess[] = [];
   try {
     await queue.pause();

@@ -1,4 +1,5 @@
 import { startRedisServer } from '../src/dev/redis-server.js';
+import { DEFAULT_QUEUE } from '../src/jobs/job-type.js';
 import { shardPrefix } from '../src/shared/shards.js';
 import { checksumBytesFor } from './calibrate.js';
 import { timeDrain, type DrainResult } from './drain.js';
@@ -11,7 +12,9 @@ import { spread, type Spread } from './stats.js';
 const PREFIX = 'bench';
 export const NOOP: JobBody = { type: 'sleep', payload: { ms: 0 } };
 
-export type Flavour = 'job-intake' | 'bare-bullmq';
+/** job-intake-warn: job-intake's worker at LOG_LEVEL=warn (its jobs still go in through the API, as for job-intake). */
+export type Flavour = 'job-intake' | 'job-intake-warn' | 'bare-bullmq';
+const isIntake = (flavour: Flavour) => flavour !== 'bare-bullmq';
 
 export interface DrainSeries {
   readonly id: string;
@@ -23,9 +26,10 @@ export interface DrainSeries {
 }
 
 function startWorkerOf(flavour: Flavour, redisUrl: string, concurrency: number) {
-  return flavour === 'job-intake'
+  const logLevel: Record<string, string> = flavour === 'job-intake-warn' ? { LOG_LEVEL: 'warn' } : {};
+  return isIntake(flavour)
     ? // METRICS_PORT 0: several worker processes run side by side and would clash on the default port.
-      startNode(intakeWorkerEntry, { REDIS_URL: redisUrl, QUEUE_PREFIX: PREFIX, WORKER_CONCURRENCY: String(concurrency), METRICS_PORT: '0' })
+      startNode(intakeWorkerEntry, { REDIS_URL: redisUrl, QUEUE_PREFIX: PREFIX, WORKER_CONCURRENCY: String(concurrency), METRICS_PORT: '0', ...logLevel })
     : startNode(`${builtBenchDir}subjects/bare-worker.js`, { REDIS_URL: redisUrl, QUEUE_PREFIX: PREFIX, CONCURRENCY: String(concurrency) });
 }
 
@@ -47,13 +51,15 @@ export async function withFreshRedis<T>(fn: (redis: FreshRedis) => Promise<T>): 
 
 /** One drain: job-intake jobs go in through its API, bare ones with addBulk. */
 export function drain(flavour: Flavour, redis: FreshRedis, jobs: number, workers: number, concurrency: number, body: (i: number) => JobBody) {
-  const enqueue = flavour === 'job-intake' ? enqueueThroughIntake : enqueueBare;
+  const enqueue = isIntake(flavour) ? enqueueThroughIntake : enqueueBare;
   const redisUrl = redis.url;
   return timeDrain({
     redisUrl,
     redisPid: redis.pid,
-    // job-intake keeps its queue under shard 0's prefix (`{bench-0}`, docs/scaling.md); bare BullMQ under PREFIX.
-    prefix: flavour === 'job-intake' ? shardPrefix(PREFIX, 0) : PREFIX,
+    // job-intake's demo types run in its DEFAULT_QUEUE, under shard 0's prefix (`{bench-0}`, docs/scaling.md);
+    // bare BullMQ in 'jobs' under PREFIX.
+    queueName: isIntake(flavour) ? DEFAULT_QUEUE : 'jobs',
+    prefix: isIntake(flavour) ? shardPrefix(PREFIX, 0) : PREFIX,
     jobs,
     workers,
     enqueue: () => enqueue(redisUrl, PREFIX, jobs, body),
@@ -72,21 +78,25 @@ function series(id: string, label: string, runs: DrainResult[]): DrainSeries {
   };
 }
 
-/** No-op jobs: job-intake's worker against a bare BullMQ worker, same concurrency, runs interleaved. */
+/**
+ * No-op jobs: job-intake's worker (logs at info as shipped, and at warn) against
+ * a bare BullMQ worker, same concurrency, runs interleaved.
+ */
 export async function benchNoop(settings: BenchSettings, log: (line: string) => void): Promise<DrainSeries[]> {
-  const intake: DrainResult[] = [];
-  const bare: DrainResult[] = [];
+  const flavours = ['job-intake', 'job-intake-warn', 'bare-bullmq'] as const;
+  const byFlavour = new Map<Flavour, DrainResult[]>(flavours.map((flavour) => [flavour, []]));
   for (let run = 1; run <= settings.runs; run += 1) {
-    for (const [flavour, results] of [['job-intake', intake], ['bare-bullmq', bare]] as const) {
+    for (const flavour of flavours) {
       const result = await withFreshRedis((redis) => drain(flavour, redis, settings.noopJobs, 1, settings.noopConcurrency, () => NOOP));
-      results.push(result);
+      byFlavour.get(flavour)!.push(result);
       log(`no-op ${flavour} run ${run}: ${Math.round(result.jobsPerSecond)} jobs/s (${result.failed} failed), ${Math.round(result.workerCpuUsPerJob)} µs worker CPU/job`);
     }
   }
   const c = settings.noopConcurrency;
   return [
-    series('noop-intake', `job-intake worker, ${settings.noopJobs} sleep(0) jobs, concurrency ${c}`, intake),
-    series('noop-bare', `bare BullMQ Worker, ${settings.noopJobs} no-op jobs, concurrency ${c}`, bare),
+    series('noop-intake', `job-intake worker, ${settings.noopJobs} sleep(0) jobs, concurrency ${c}`, byFlavour.get('job-intake')!),
+    series('noop-intake-warn', `job-intake worker at LOG_LEVEL=warn, ${settings.noopJobs} sleep(0) jobs, concurrency ${c}`, byFlavour.get('job-intake-warn')!),
+    series('noop-bare', `bare BullMQ Worker, ${settings.noopJobs} no-op jobs, concurrency ${c}`, byFlavour.get('bare-bullmq')!),
   ];
 }
 

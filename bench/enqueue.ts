@@ -50,7 +50,7 @@ export async function enqueueThroughIntake(redisUrl: string, queuePrefix: string
 /** Adds `count` jobs straight into BullMQ, the way a bare BullMQ user would (job id = the key). */
 export async function enqueueBare(redisUrl: string, queuePrefix: string, count: number, body: (i: number) => JobBody) {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('default', { connection, prefix: queuePrefix });
+  const queue = new Queue('jobs', { connection, prefix: queuePrefix });
   try {
     for (let start = 0; start < count; start += BULK_CHUNK) {
       const chunk = Array.from({ length: Math.min(BULK_CHUNK, count - start) }, (_, offset) => {

@@ -16,12 +16,16 @@ export interface IntakeCell {
 
 export const intakeCells: readonly IntakeCell[] = [
   { id: 'intake-unique', subject: 'job-intake', keys: 'unique' },
+  { id: 'intake-unique-warn', subject: 'job-intake-warn', keys: 'unique' },
   { id: 'plain-unique', subject: 'plain-bullmq', keys: 'unique' },
   { id: 'reservation-unique', subject: 'reservation', keys: 'unique' },
+  { id: 'peer-unique', subject: 'peer', keys: 'unique' },
   { id: 'ceiling', subject: 'ceiling', keys: 'unique' },
   { id: 'intake-duplicates', subject: 'job-intake', keys: 'duplicate-heavy' },
+  { id: 'intake-duplicates-warn', subject: 'job-intake-warn', keys: 'duplicate-heavy' },
   { id: 'plain-duplicates', subject: 'plain-bullmq', keys: 'duplicate-heavy' },
   { id: 'reservation-duplicates', subject: 'reservation', keys: 'duplicate-heavy' },
+  { id: 'peer-duplicates', subject: 'peer', keys: 'duplicate-heavy' },
 ];
 
 /** A wrk result plus the CPU time the subject and Redis spent per answered request. */
@@ -47,33 +51,40 @@ export interface IntakeResult {
 const BODY = JSON.stringify({ type: 'sleep', payload: { ms: 0 } });
 
 /**
- * One measured run of one cell, on a fresh redis-server (so no subject inherits
- * another's keys) with the subject in its own process: warm up (JIT, connection
- * pools), then measure.
+ * One measured run of an HTTP server under the intake load, on a fresh
+ * redis-server (so no subject inherits another's keys) with the server in its
+ * own process: warm up (JIT, connection pools), then measure. The server is
+ * given by its entry and environment, so bench:ab can run any built checkout.
  */
-async function measureCell(cell: IntakeCell, settings: BenchSettings, run: number): Promise<CellRun> {
+export async function measureHttp(
+  server: Pick<HttpSubject, 'entry' | 'env'>,
+  keys: IntakeCell['keys'],
+  settings: BenchSettings,
+  run: number,
+): Promise<CellRun> {
   const redis = await startRedisServer();
-  const subject = httpSubjects[cell.subject];
   const port = await freePort();
-  const server = startNode(subject.entry, { ...subject.env(redis.url, 'bench'), PORT: String(port), HOST: '127.0.0.1' });
+  const subject = startNode(server.entry, { ...server.env(redis.url, 'bench'), PORT: String(port), HOST: '127.0.0.1' });
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitForOk(`${base}/readyz`);
-    const load = { url: `${base}/v1/jobs`, connections: settings.connections, keys: cell.keys, hotKeys: settings.hotKeys, body: BODY, token: BENCH_TOKEN };
+    const load = { url: `${base}/v1/jobs`, connections: settings.connections, keys, hotKeys: settings.hotKeys, body: BODY, token: BENCH_TOKEN };
     await runWrk({ ...load, durationSeconds: settings.warmupSeconds, keyPrefix: `warm${run}` });
-    const cpuBefore = [cpuSeconds(server.child.pid), cpuSeconds(redis.process.pid)] as const;
+    const cpuBefore = [cpuSeconds(subject.child.pid), cpuSeconds(redis.process.pid)] as const;
     const result = await runWrk({ ...load, durationSeconds: settings.durationSeconds, keyPrefix: `run${run}` });
     const perRequest = (before: number, pid: number | undefined) => ((cpuSeconds(pid) - before) / result.requests) * 1e6;
     return {
       ...result,
-      subjectCpuUsPerRequest: perRequest(cpuBefore[0], server.child.pid),
+      subjectCpuUsPerRequest: perRequest(cpuBefore[0], subject.child.pid),
       redisCpuUsPerRequest: perRequest(cpuBefore[1], redis.process.pid),
     };
   } finally {
-    await server.stop();
+    await subject.stop();
     await redis.stop();
   }
 }
+
+const measureCell = (cell: IntakeCell, settings: BenchSettings, run: number) => measureHttp(httpSubjects[cell.subject], cell.keys, settings, run);
 
 /**
  * Every cell, `runs` times, interleaved (run 1 of each cell, then run 2 ...):

@@ -7,7 +7,11 @@ export const resultsDir = `${benchDir}results/`;
 /** Compiled bench scripts (subjects, workers) sit next to this file. */
 export const builtBenchDir = fileURLToPath(new URL('./', import.meta.url));
 
-/** job-intake exactly as the Procfile runs it. */
 /** As the Procfile runs them: the built CLI's `api` and `worker` commands. */
-export const intakeApiEntry = [`${projectRoot}dist/cli/main.js`, 'api'] as const;
+export const intakeApiEntry = intakeApiEntryIn(projectRoot);
 export const intakeWorkerEntry = [`${projectRoot}dist/cli/main.js`, 'worker'] as const;
+
+/** The API entry of a built job-intake checkout at `dir` (bench:ab runs two of them). */
+export function intakeApiEntryIn(dir: string): readonly [string, 'api'] {
+  return [`${dir.endsWith('/') ? dir : `${dir}/`}dist/cli/main.js`, 'api'];
+}

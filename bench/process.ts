@@ -23,14 +23,19 @@ export function startNode(entry: string | readonly string[], env: Record<string,
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-2000);
   });
+  let stopping = false;
   child.once('exit', (code, signal) => {
-    if (code !== 0 && code !== null && signal === null) process.stderr.write(`[bench] ${entry} exited ${code}: ${stderr}\n`);
+    // Any exit before stop() is news (a crash, or a signal from outside): say so, with its last words.
+    if (!stopping || (code !== 0 && code !== null && signal === null)) {
+      process.stderr.write(`[bench] ${String(entry)} exited ${signal ?? code}${stopping ? '' : ' before the bench stopped it'}: ${stderr}\n`);
+    }
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      stopping = true;
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;

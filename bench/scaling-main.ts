@@ -1,8 +1,11 @@
 /**
- * `npm run bench:scaling`: only the scaling section of `npm run bench` (one
- * Redis vs a 3-master Redis Cluster with 1 and 3 shards), written into the
- * `scaling` section of bench/results/latest.json. See docs/scaling.md.
+ * `npm run bench:scaling`: only the scaling sections of `npm run bench`: one
+ * Redis vs a 3-master Redis Cluster with 1 and 3 shards, written into the
+ * `scaling` section of bench/results/latest.json (see docs/scaling.md), and 2
+ * job-intake API processes against 1 on one Redis, into its `apiProcesses`
+ * section.
  */
+import { benchApiProcesses, renderApiProcessesTable, writeApiProcessesSection } from './api-processes.js';
 import { benchScaling, renderScalingTable, writeScalingSection } from './scaling.js';
 import { runInfo } from './run-info.js';
 import { benchSettings } from './settings.js';
@@ -17,4 +20,8 @@ log(`scaling, ${settings.quick ? 'quick' : 'full'} run on ${info.machine.cores} 
 const scaling = await benchScaling(settings, log);
 writeScalingSection(scaling, info);
 process.stdout.write(`${renderScalingTable(scaling)}\n`);
-log(`done in ${Math.round((Date.now() - started) / 1000)} s: the scaling section of bench/results/latest.json`);
+
+const apiProcesses = await benchApiProcesses(settings, log);
+writeApiProcessesSection(apiProcesses, info);
+process.stdout.write(`\n### API processes: 2 against 1 on one Redis\n\n${renderApiProcessesTable(apiProcesses).join('\n')}\n`);
+log(`done in ${Math.round((Date.now() - started) / 1000)} s: the scaling and apiProcesses sections of bench/results/latest.json`);

@@ -5,12 +5,15 @@
 --   BENCH_KEYS        "unique" (every request a new key) or "duplicate-heavy"
 --                     (90% of requests repeat one of BENCH_HOT_KEYS keys)
 --   BENCH_KEY_PREFIX  makes this run's keys its own
+--   BENCH_HOT_PREFIX  prefix of the hot keys (default BENCH_KEY_PREFIX): several
+--                     wrk processes with their own key prefixes can share one hot set
 --   BENCH_HOT_KEYS    how many keys the duplicate-heavy load repeats
 --   BENCH_BODY        the JSON body, the same for every request
 --   BENCH_TOKEN       bearer token, or empty for none
 
 local mode = os.getenv("BENCH_KEYS") or "unique"
 local prefix = os.getenv("BENCH_KEY_PREFIX") or "k"
+local hot_prefix = os.getenv("BENCH_HOT_PREFIX") or prefix
 local hot_keys = tonumber(os.getenv("BENCH_HOT_KEYS") or "300")
 local body = os.getenv("BENCH_BODY") or "{}"
 local token = os.getenv("BENCH_TOKEN") or ""
@@ -25,7 +28,7 @@ request = function()
   counter = counter + 1
   local key
   if mode == "duplicate-heavy" and math.random() < 0.9 then
-    key = prefix .. "-hot-" .. math.random(hot_keys)
+    key = hot_prefix .. "-hot-" .. math.random(hot_keys)
   else
     key = prefix .. "-" .. counter
   end

@@ -17,6 +17,8 @@ export interface LoadOptions {
   readonly durationSeconds: number;
   readonly keys: 'unique' | 'duplicate-heavy';
   readonly keyPrefix: string;
+  /** The hot keys' prefix, when several wrk processes share one hot set (default keyPrefix). */
+  readonly hotKeyPrefix?: string;
   readonly hotKeys: number;
   readonly body: string;
   readonly token: string;
@@ -60,6 +62,7 @@ export function runWrk(options: LoadOptions): Promise<LoadResult> {
     ...process.env,
     BENCH_KEYS: options.keys,
     BENCH_KEY_PREFIX: options.keyPrefix,
+    BENCH_HOT_PREFIX: options.hotKeyPrefix ?? options.keyPrefix,
     BENCH_HOT_KEYS: String(options.hotKeys),
     BENCH_BODY: options.body,
     BENCH_TOKEN: options.token,

@@ -9,7 +9,7 @@ const { REDIS_URL, QUEUE_PREFIX, CONCURRENCY } = process.env;
 if (REDIS_URL === undefined || QUEUE_PREFIX === undefined) throw new Error('bare-worker needs REDIS_URL and QUEUE_PREFIX');
 
 const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-const worker = new Worker('default', async () => null, {
+const worker = new Worker('jobs', async () => null, {
   connection,
   prefix: QUEUE_PREFIX,
   concurrency: Number(CONCURRENCY ?? 10),

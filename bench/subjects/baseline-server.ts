@@ -14,7 +14,7 @@ export function baselineEnv() {
 /** The `jobs` queue a baseline adds to, under the bench's prefix, on a connection of its own. */
 export function baselineQueue(redisUrl: string, prefix: string) {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('default', { connection, prefix });
+  const queue = new Queue('jobs', { connection, prefix });
   return {
     connection,
     queue,
