@@ -57,7 +57,7 @@ export function createRedisGuard(deps: {
     () => {
       started = true;
     },
-    () => {}, // services.ts logs it; requests then get a 503 from run()
+    () => {}, // connect-api.ts logs it; requests then get a 503 from run()
   );
   const isReady = () => deps.client.status === 'ready' && started;
   const guard: RedisGuard = {

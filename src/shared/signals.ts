@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { exitAfterLogs } from './logger.js';
 
 /** Past the grace period, what closing connections may take before the process gives up. */
 const CLOSE_MARGIN_MS = 5000;
@@ -22,17 +23,17 @@ export function exitOnSignals(options: { logger: Logger; graceMs: number; deadli
     options.logger.info({ signal, graceMs: options.graceMs, deadlineMs }, 'shutting down');
     const deadline = setTimeout(() => {
       options.logger.error({ deadlineMs }, 'shutdown outlived its deadline: exiting');
-      process.exit(1);
+      exitAfterLogs(options.logger, 1);
     }, deadlineMs);
     deadline.unref();
     options.shutdown().then(
       () => {
         options.logger.info('shut down cleanly');
-        process.exit(0);
+        exitAfterLogs(options.logger, 0);
       },
       (err: unknown) => {
         options.logger.error({ err }, 'shutdown failed');
-        process.exit(1);
+        exitAfterLogs(options.logger, 1);
       },
     );
   };

@@ -9,6 +9,9 @@ const calls = new Map<string, number>();
 const called = (jobId: string, step: string) => calls.set(`${jobId}/${step}`, callsOf(jobId, step) + 1);
 const callsOf = (jobId: string, step: string) => calls.get(`${jobId}/${step}`) ?? 0;
 
+/** While true, the carrier of 'charge-then-ship-once' is down (its one attempt fails). */
+let carrierDown = true;
+
 /** What a handler that outlived its time limit heard when it then asked for a step. */
 const lateStepErrors: string[] = [];
 
@@ -26,6 +29,23 @@ const jobTypes = [
       const shipped = await step('ship', () => {
         called(jobId, 'ship');
         if (attempt === 1) throw new Error('carrier down');
+        return `shipped on attempt ${attempt}`;
+      });
+      return { charge, shipped };
+    },
+  }),
+  defineJobType({
+    type: 'charge-then-ship-once',
+    description: 'Charges, then ships, with one attempt: fails for good while the carrier is down.',
+    payloadSchema: empty,
+    attempts: 1,
+    run: async (_payload, { jobId, attempt, step }) => {
+      const charge = await step('charge', () => {
+        called(jobId, 'charge');
+        return { chargeId: `ch-${attempt}` };
+      });
+      const shipped = await step('ship', () => {
+        if (carrierDown) throw new Error('carrier down');
         return `shipped on attempt ${attempt}`;
       });
       return { charge, shipped };
@@ -94,6 +114,19 @@ describe('durable steps (ctx.step)', () => {
 
     expect(ended).toMatchObject({ status: 'succeeded', attempts: 2, result: { charge: { chargeId: 'ch-1' }, shipped: 'shipped on attempt 2' } });
     expect(callsOf('default~order-1', 'charge')).toBe(1);
+  });
+
+  it('keeps the finished steps through a retry by key: the retried run skips them', async () => {
+    const failed = await runToEnd('charge-then-ship-once', 'order-retried');
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, steps: [{ name: 'charge', finishedAt: ISO }] });
+
+    carrierDown = false;
+    const retried = await service.api.app.inject({ method: 'POST', url: '/v1/receipts/order-retried/retry' });
+    expect(retried.statusCode).toBe(202);
+    const ended = await receipt(service.api, 'order-retried', { wait: 20 });
+
+    expect(ended.json()).toMatchObject({ status: 'succeeded', attempts: 2, result: { charge: { chargeId: 'ch-1' }, shipped: 'shipped on attempt 2' } });
+    expect(callsOf('default~order-retried', 'charge')).toBe(1);
   });
 
   it('lists the finished steps on the receipt, in the order they finished', async () => {

@@ -49,7 +49,7 @@ export function createIntake(deps: {
         const outcome = await enqueueOnce({ ...request, handover });
         known = outcome;
         // Now, in the turn its reply came in: a connection that closes after this
-        // clears the cache (services.ts), so no answer of a Redis that is gone stays.
+        // clears the cache (connect-api.ts), so no answer of a Redis that is gone stays.
         replays?.remember(outcome.stored);
         if (outcome.kind === 'created') await admission.created(tenant);
       });

@@ -1,7 +1,7 @@
 import type { StoredIntake } from './enqueue-once.js';
 
 export interface ReplayCacheOptions {
-  /** Entries kept at most; the older half goes first, all at once. */
+  /** Entries kept at most; when full, the cache starts over. */
   readonly maxEntries: number;
   /** How long an entry is served before Redis is asked again. */
   readonly ttlMs: number;
@@ -26,24 +26,17 @@ export const DEFAULT_REPLAY_CACHE = { maxEntries: 10_000, ttlMs: 2_000 } as cons
  * deletes by hand can still be replayed from here.
  *
  * The hash may also vanish with the whole Redis: a restart without persistence,
- * or a replica promoted before it had the job. services.ts clears the cache
+ * or a replica promoted before it had the job. connect-api.ts clears the cache
  * whenever a connection closes or comes back, so a retry after that asks Redis.
  */
 export function createReplayCache(options: ReplayCacheOptions) {
   const now = options.now ?? Date.now;
-  type Entry = { stored: StoredIntake; expiresAt: number };
-  // Two generations instead of one Map trimmed from its oldest end: V8 walks
-  // over every deleted slot to find a Map's first key, which cost 6 µs per
-  // request at 10,000 entries. When the young generation is full it becomes the
-  // old one and the old one is dropped whole, so at most maxEntries are held.
-  const generationSize = Math.max(1, Math.ceil(options.maxEntries / 2));
-  let young = new Map<string, Entry>();
-  let old = new Map<string, Entry>();
+  const entries = new Map<string, { stored: StoredIntake; expiresAt: number }>();
 
   return {
     /** What Redis holds for `jobId`, when a cached copy may still be served. */
     get(jobId: string): StoredIntake | undefined {
-      const entry = young.get(jobId) ?? old.get(jobId);
+      const entry = entries.get(jobId);
       return entry !== undefined && now() < entry.expiresAt ? entry.stored : undefined;
     },
     /** Records what Redis just answered for a key. */
@@ -51,20 +44,17 @@ export function createReplayCache(options: ReplayCacheOptions) {
       const at = now();
       const expiresAt = Math.min(at + options.ttlMs, stored.createdAtMs + options.idempotencyTtlMs / 2);
       if (options.ttlMs <= 0 || expiresAt <= at) return;
-      young.set(stored.jobId, { stored, expiresAt });
-      if (young.size >= generationSize) {
-        old = young;
-        young = new Map();
-      }
+      // Full: start over. Entries live 2 s, so a full cache is mostly expired
+      // ones; the keys dropped with it are asked of Redis again.
+      if (entries.size >= options.maxEntries && !entries.has(stored.jobId)) entries.clear();
+      entries.set(stored.jobId, { stored, expiresAt });
     },
     /** Forgets everything: Redis may no longer hold what was remembered. */
     clear(): void {
-      young = new Map();
-      old = new Map();
+      entries.clear();
     },
-    /** Entries held (a key remembered in both generations counts twice). */
     get size(): number {
-      return young.size + old.size;
+      return entries.size;
     },
   };
 }

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, type Registry } from 'prom-client';
-import { childPerLabelSet } from '../../shared/metrics/child-per-label-set.js';
 
 /**
  * `job_intake_submissions_total{outcome, reason}` for POST /v1/jobs, told from
@@ -20,14 +19,13 @@ export function createIntakeOutcomes(registry: Registry) {
   // Start every outcome at 0, so rate() and alerts work before the first event.
   for (const outcome of ['accepted', 'replayed', 'mismatched']) counter.inc({ outcome }, 0);
 
-  const countOf = childPerLabelSet((labels: { outcome: string; reason?: string }) => counter.labels(labels));
   return function countIntake(request: FastifyRequest, reply: FastifyReply): void {
     if (reply.statusCode < 300) {
-      countOf({ outcome: reply.getHeader('idempotent-replayed') === 'true' ? 'replayed' : 'accepted' }).inc();
+      counter.inc({ outcome: reply.getHeader('idempotent-replayed') === 'true' ? 'replayed' : 'accepted' });
       return;
     }
     const slug = request.problemSlug ?? `http-${reply.statusCode}`;
-    if (slug === 'idempotency-key-reused') countOf({ outcome: 'mismatched' }).inc();
-    else countOf({ outcome: 'refused', reason: slug }).inc();
+    if (slug === 'idempotency-key-reused') counter.inc({ outcome: 'mismatched' });
+    else counter.inc({ outcome: 'refused', reason: slug });
   };
 }

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { Histogram, type Registry } from 'prom-client';
-import { childPerLabelSet } from '../../shared/metrics/child-per-label-set.js';
 import { createIntakeOutcomes } from './intake-outcomes.js';
 
 /** Up to 30 s: a long-poll (`?wait=30`) is a normal request, not an outlier. */
@@ -21,12 +20,10 @@ export function registerRequestMetrics(app: FastifyInstance, registry: Registry)
   });
   const countIntake = createIntakeOutcomes(registry);
 
-  const latencyOf = childPerLabelSet((labels: { method: string; route: string; status_code: number }) => latency.labels(labels));
-
   // A callback hook, not async: it runs on every request, and an async hook costs a promise each time.
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    latencyOf({ method: request.method, route, status_code: reply.statusCode }).observe(reply.elapsedTime / 1000);
+    latency.observe({ method: request.method, route, status_code: reply.statusCode }, reply.elapsedTime / 1000);
     if (route === '/v1/jobs' && request.method === 'POST') countIntake(request, reply);
     done();
   });

@@ -1,7 +1,6 @@
 import type { Job, Worker } from 'bullmq';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { CANCELED_REASON } from '../../shared/cancellation.js';
-import { childPerLabelSet } from '../../shared/metrics/child-per-label-set.js';
 import type { JobTypeRegistry } from '../../jobs/job-type.js';
 
 /** From a blink to an hour: job types range from no-ops to long batch work. */
@@ -46,15 +45,10 @@ export function observeJobMetrics(registry: Registry, deps: { workers: readonly 
     for (const outcome of OUTCOMES) runs.inc({ type, outcome }, 0);
   }
 
-  // Both series of a label set in one lookup: this runs once per job.
-  const seriesOf = childPerLabelSet((labels: { type: string; outcome: string }) => ({
-    runs: runs.labels(labels),
-    duration: duration.labels(labels),
-  }));
   const record = (job: Job, outcome: (typeof OUTCOMES)[number]) => {
-    const series = seriesOf({ type: deps.jobTypes.has(job.name) ? job.name : 'unknown', outcome });
-    series.runs.inc();
-    if (job.processedOn) series.duration.observe(Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
+    const labels = { type: deps.jobTypes.has(job.name) ? job.name : 'unknown', outcome };
+    runs.inc(labels);
+    if (job.processedOn) duration.observe(labels, Math.max(0, (job.finishedOn ?? Date.now()) - job.processedOn) / 1000);
   };
   // One BullMQ Worker per shard this process consumes.
   for (const worker of deps.workers) {
