@@ -43,9 +43,8 @@ export type ApiRedisConfig = Pick<
 >;
 
 /**
- * The API's side of Redis: its connections (a fail-fast one for requests, an
- * auto-pipelined one for the enqueue script, a patient one the event readers
- * are duplicated from), the job store (every queue of every shard), and what
+ * The API's side of Redis: its connections (a fail-fast one for requests and
+ * the enqueue script, a patient one the event readers are duplicated from), the job store (every queue of every shard), and what
  * requests do there: enqueue once, read receipts, cancel, admission. buildApp()
  * takes `appDeps`; close() lets go of all of it.
  */
@@ -57,20 +56,9 @@ export function connectApi(
 ) {
   const connection = connectRedis(config.redisTarget, apiRedisOptions(config.REDIS_TIMEOUT_MS), 'job-intake:api');
   const eventsConnection = connectRedis(config.redisTarget, { ...patientRedisOptions(), lazyConnect: true }, 'job-intake:api-events');
-  // Submissions get a connection of their own that auto-pipelines: the enqueue
-  // calls of one event-loop turn (one per queue, shard and BullMQ add script)
-  // share one socket write (docs/performance.md). Only our enqueue runs on it:
-  // ioredis 6's auto-pipelining lost replies with the rate limiter's scripts,
-  // so the main connection stays plain.
-  const intakeConnection = connectRedis(
-    config.redisTarget,
-    { ...apiRedisOptions(config.REDIS_TIMEOUT_MS), enableAutoPipelining: true },
-    'job-intake:api-intake',
-  );
   // ioredis emits 'error' on every failed reconnect; without a listener Node would crash.
   connection.on('error', (err: Error) => logger.warn({ err }, 'redis connection error'));
   eventsConnection.on('error', (err: Error) => logger.warn({ err }, 'redis events connection error'));
-  intakeConnection.on('error', (err: Error) => logger.warn({ err }, 'redis intake connection error'));
 
   const jobEnds = createJobEndWaiter(
     async (queueEvents) => (await connection.xrevrange(queueEvents.keys.events!, '+', '-', 'COUNT', 1))[0]?.[0] ?? '0-0',
@@ -81,7 +69,6 @@ export function connectApi(
     queuePrefix: config.QUEUE_PREFIX,
     queueNames: queuesOf(registry),
     connection,
-    intakeConnection,
     eventsConnection,
     jobOptionsFor: (type) => optionsByType.get(type) ?? jobOptions(config),
     deliveryAttempts: createRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE).attempts,
@@ -132,10 +119,8 @@ export function connectApi(
   // persistence, or a replica promoted before it had every job): what the cache
   // remembers is then not what Redis holds. Forget it whenever a connection that
   // answers submissions drops or comes back (for a cluster, whenever a node does).
-  for (const client of [connection, intakeConnection]) {
-    const events = client instanceof Cluster ? ['close', 'ready', '-node', '+node'] : ['close', 'ready'];
-    for (const event of events) client.on(event, () => replays.clear());
-  }
+  const events = connection instanceof Cluster ? ['close', 'ready', '-node', '+node'] : ['close', 'ready'];
+  for (const event of events) connection.on(event, () => replays.clear());
   // With auth off every request is tenant `default`: a per-tenant cap would only be a lower process cap.
   const perTenant = config.API_KEYS === null ? Infinity : config.MAX_LONG_POLLS_PER_TENANT;
   const longPolls = createLongPollSlots({ perProcess: config.MAX_LONG_POLLS, perTenant });
@@ -159,7 +144,6 @@ export function connectApi(
         ['job store', () => store.close()],
         ['redis', () => closeRedis(connection)],
         ['redis events', () => closeRedis(eventsConnection)],
-        ['redis intake', () => closeRedis(intakeConnection)],
       ]),
   };
 }

@@ -48,8 +48,6 @@ export function openJobStore(deps: {
   /** The queues of the job types: opened at start, shown in metrics and the dashboard. */
   queueNames: readonly string[];
   connection: RedisClient;
-  /** The auto-pipelined connection the one-script enqueue runs on. */
-  intakeConnection: RedisClient;
   /** Duplicated for each event stream reader: a blocking read holds its connection. */
   eventsConnection: RedisClient;
   jobOptionsFor: JobOptionsFor;
@@ -79,7 +77,7 @@ export function openJobStore(deps: {
         queue,
         enqueueOnce: createEnqueueOnce({
           queue,
-          connection: deps.intakeConnection,
+          connection: deps.connection,
           jobOptionsFor: deps.jobOptionsFor,
           otherQueues: deps.queueNames.filter((other) => other !== name),
         }),

@@ -89,7 +89,7 @@ export function createEnqueueOnce(deps: {
   const batches = createEnqueueBatches((script, keys, args) => {
     // Without a ready connection ioredis (no offline queue) refuses the call unsent;
     // refuse it here, so it never counts as handed over (its callers know no job was made).
-    if (deps.connection.status !== 'ready') throw new RedisNotReadyError(`redis intake connection is ${deps.connection.status}`);
+    if (deps.connection.status !== 'ready') throw new RedisNotReadyError(`redis connection is ${deps.connection.status}`);
     return commands[commandName(script)]!(keys.length, ...keys, ...args);
   }, frame);
 
