@@ -1,13 +1,14 @@
-import type { Job, Worker } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { jobHashKey } from '../bullmq/job-hash.js';
 import { duplicateRedis, type RedisClient } from '../shared/redis.js';
-import { CANCELED_REASON, cancelChannel } from '../shared/cancellation.js';
+import { cancelChannel } from '../shared/cancellation.js';
 
 const REMEMBER_MS = 60_000;
 const MAX_REMEMBERED = 10_000;
 /** The field the API's cancel script sets on the job hash (src/bullmq/cancel-job.ts). */
 const CANCEL_FLAG = 'cx';
+
 
 /**
  * How cancels reach the worker. The fast way is the API's broadcast: a job
@@ -25,21 +26,14 @@ const CANCEL_FLAG = 'cx';
  */
 export function listenForCancels(deps: { connection: RedisClient; prefix: string; recheckMs: number; logger: Logger }) {
   const remembered = new Map<string, number>();
-  let workers: readonly Worker[] = [];
-  let runningJobs = (): Job[] => [];
-  /**
-   * Aborts the signal BullMQ gave the processor of `jobId`, in whichever of this
-   * process's Workers runs it; false when none does. BullMQ tracks a job from
-   * before it calls the processor until the processor returns.
-   */
-  const cancelRunning = (jobId: string): boolean => workers.map((worker) => worker.cancelJob(jobId, CANCELED_REASON)).includes(true);
+  let runner: { cancel(jobId: string): boolean; runningJobs(): Job[] } = { cancel: () => false, runningJobs: () => [] };
   const subscriber = duplicateRedis(deps.connection, 'job-intake:worker-cancels');
   subscriber.on('error', (err) => deps.logger.warn({ err }, 'cancel subscriber connection error'));
   void subscriber.subscribe(cancelChannel(deps.prefix)).catch((err: unknown) => {
     deps.logger.error({ err }, 'could not subscribe to cancel requests');
   });
   subscriber.on('message', (_channel: string, jobId: string) => {
-    if (cancelRunning(jobId)) {
+    if (runner.cancel(jobId)) {
       deps.logger.info({ jobId }, 'cancel requested: aborting the running handler');
       return;
     }
@@ -51,7 +45,7 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
   /** Stops every running job whose flag is set; one pipeline per queue (a queue lives in one cluster slot). */
   async function recheckRunning(): Promise<void> {
     const byQueue = new Map<string, Job[]>();
-    for (const job of runningJobs()) {
+    for (const job of runner.runningJobs()) {
       const queued = byQueue.get(job.queueQualifiedName);
       if (queued === undefined) byQueue.set(job.queueQualifiedName, [job]);
       else queued.push(job);
@@ -62,7 +56,7 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
       const replies = (await pipeline.exec()) ?? [];
       jobs.forEach((job, index) => {
         const [err, flagged] = replies[index] ?? [];
-        if (err == null && flagged === 1 && cancelRunning(job.id ?? '')) {
+        if (err == null && flagged === 1 && runner.cancel(job.id ?? '')) {
           deps.logger.info({ jobId: job.id }, 'cancel flag found on a running job (its broadcast was missed): aborting the handler');
         }
       });
@@ -84,9 +78,9 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
   });
 
   return {
-    /** The Workers whose runs a cancel stops, and the jobs they run now (built after this listener). */
-    attach(running: { workers: readonly Worker[]; runningJobs: () => Job[] }) {
-      ({ workers, runningJobs } = running);
+    /** What stops a run this process holds, and lists them (the job runner, built after this listener). */
+    attach(jobRunner: typeof runner) {
+      runner = jobRunner;
     },
     /**
      * True when the job was canceled before this run began: a broadcast heard

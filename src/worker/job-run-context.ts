@@ -4,57 +4,67 @@ import type { CANCELED_REASON } from '../shared/cancellation.js';
 import type { JobContext } from '../jobs/job-type.js';
 import { createRunSteps, type RunStepsDeps } from './run-steps.js';
 
+/** Why a run was stopped from outside its handler: a cancel, or its time limit (a TimeoutError). */
+export type StopReason = typeof CANCELED_REASON | DOMException;
+
 /**
- * The context one run's handler gets. Its signal fires when the run is stopped
- * from outside the handler: a cancel (BullMQ's signal for the run, which
- * `Worker.cancelJob` aborts with CANCELED_REASON) or the run's time limit (a
- * TimeoutError). `progress` and `step` are bound, so a handler may take them
- * off the context (`async (payload, { step }) => ...`); `log` is a getter: read
- * it from the context itself.
+ * The context one run's handler gets. Its child logger and AbortSignal are made
+ * when first read: most handlers of short jobs use neither (docs/performance.md).
+ * `progress` and `step` are bound, so a handler may take them off the context
+ * (`async (payload, { step }) => ...`); `log` and `signal` are getters: read
+ * them from the context itself.
  */
 export class JobRunContext implements JobContext {
   readonly jobId: string;
   readonly attempt: number;
   /** The BullMQ job of this run, for the worker's own bookkeeping (handlers are typed to JobContext). */
   readonly job: Job;
-  readonly signal: AbortSignal;
-  /** Rejects with the reason when the run is stopped: the runner races the handler against it. */
-  readonly whenStopped: Promise<never>;
-  readonly step: JobContext['step'];
-  /** The runner's own stops: the time limit, and a cancel found before the handler began. */
-  readonly #stops = new AbortController();
   readonly #logger: Logger;
   readonly #logFields: object;
   #log: Logger | undefined;
+  #controller: AbortController | undefined;
+  #stopped: StopReason | undefined;
+  #rejectStopped!: (reason: StopReason) => void;
+  /** Rejects with the reason when the run is stopped: the runner races the handler against it. */
+  readonly whenStopped = new Promise<never>((_, reject) => {
+    this.#rejectStopped = reject;
+  });
+  readonly step: JobContext['step'];
 
-  constructor(job: Job, bullmqSignal: AbortSignal, logger: Logger, logFields: object, steps: Pick<RunStepsDeps, 'store' | 'maxBytes'>) {
+  constructor(job: Job, logger: Logger, logFields: object, steps: Pick<RunStepsDeps, 'store' | 'maxBytes'>) {
+    this.whenStopped.catch(() => {}); // a stop before the race begins is read from `stopped`
     this.jobId = job.id ?? '';
     this.attempt = job.attemptsStarted;
     this.job = job;
-    this.signal = AbortSignal.any([bullmqSignal, this.#stops.signal]); // the first reason wins
-    this.whenStopped = new Promise<never>((_, reject) => {
-      if (this.signal.aborted) reject(this.signal.reason);
-      else this.signal.addEventListener('abort', () => reject(this.signal.reason), { once: true });
-    });
-    this.whenStopped.catch(() => {}); // a stop before the race begins is read from `stopped`
     this.#logger = logger;
     this.#logFields = logFields;
-    this.step = createRunSteps({ ...steps, job, log: () => this.log, stopped: () => this.stopped });
+    this.step = createRunSteps({ ...steps, job, log: () => this.log, stopped: () => this.#stopped });
   }
 
   get log(): Logger {
     return (this.#log ??= this.#logger.child(this.#logFields));
   }
 
-  readonly progress = (percent: number): Promise<void> => this.job.updateProgress(percent);
-
-  /** Why the run was stopped (CANCELED_REASON, or a TimeoutError), if it was. */
-  get stopped(): unknown {
-    return this.signal.aborted ? (this.signal.reason as unknown) : undefined;
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#stopped !== undefined) this.#controller.abort(this.#stopped);
+    }
+    return this.#controller.signal;
   }
 
-  /** Fires the signal and `whenStopped`, unless the run was stopped before: the first reason wins. */
-  stop(reason: typeof CANCELED_REASON | DOMException): void {
-    this.#stops.abort(reason);
+  readonly progress = (percent: number): Promise<void> => this.job.updateProgress(percent);
+
+  /** Why the run was stopped, if it was. */
+  get stopped(): StopReason | undefined {
+    return this.#stopped;
+  }
+
+  /** Fires the signal (now, or when it is first read) and `whenStopped`; the first reason wins. */
+  stop(reason: StopReason): void {
+    if (this.#stopped !== undefined) return;
+    this.#stopped = reason;
+    this.#controller?.abort(reason);
+    this.#rejectStopped(reason);
   }
 }

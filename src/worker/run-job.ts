@@ -70,10 +70,14 @@ function parsePayload(jobType: JobType, data: unknown): unknown {
 }
 
 /**
- * Runs a job for BullMQ's processor: finds the job's handler, validates the
- * payload with the same schema the API used, runs it under a time limit, and
- * returns a result that is known to be storable. `signal` is the one BullMQ
- * gives the processor: `Worker.cancelJob` aborts it.
+ * BullMQ's processor: finds the job's handler, validates the payload with the
+ * same schema the API used, runs it under a time limit, and returns a result
+ * that is known to be storable. `cancel(jobId)` stops a run this process holds.
+ *
+ * Per-job costs are kept off the no-op path (docs/performance.md): the
+ * processor takes one parameter, so BullMQ makes no AbortController per job;
+ * the handler's signal and child logger are made only when it reads them; and
+ * the run ends with one info line (`job started` is at debug).
  */
 export function createJobRunner(deps: {
   registry: JobTypeRegistry;
@@ -86,24 +90,24 @@ export function createJobRunner(deps: {
   /** Runs the jobs of HTTP job types (`http`, no `run`): POSTs them to their endpoints. */
   runHttp?: HttpJobRunner;
 }) {
-  // BullMQ's Worker does not list the jobs it runs; the cancel listener re-reads their cancel flags.
-  const running = new Set<Job>();
+  const runningByJobId = new Map<string, JobRunContext>();
 
-  async function runJob(job: Job, signal: AbortSignal): Promise<unknown> {
+  async function runJob(job: Job): Promise<unknown> {
     const jobId = job.id ?? '';
     // jobId and tenant tie these lines to the API's `request completed` line that accepted the job.
     const fields = { jobId, tenant: tenantOfJobId(jobId), type: job.name, attempt: job.attemptsStarted };
     const jobType = deps.registry.get(job.name);
     if (jobType === undefined) throw new UnrecoverableError(`no handler for job type "${job.name}"`);
     // A stop (cancel or timeout) fires the handler's signal and ends the race
-    // below, so a handler that ignores its signal is still cut off.
-    const context = new JobRunContext(job, signal, deps.logger, fields, { store: deps.stepStore, maxBytes: deps.limits.maxStepBytes });
-    running.add(job);
+    // below, so a handler that ignores its signal is still cut off. Registered
+    // before the early-cancel check, which may wait on Redis: a cancel that
+    // arrives meanwhile must find the run.
+    const context = new JobRunContext(job, deps.logger, fields, { store: deps.stepStore, maxBytes: deps.limits.maxStepBytes });
+    runningByJobId.set(jobId, context);
     let timer: NodeJS.Timeout | undefined;
     const started = Date.now();
     try {
       const payload = parsePayload(jobType, job.data);
-      // A cancel that arrives while this waits on Redis aborts `signal`: BullMQ tracks the job before it calls the processor.
       if (await deps.canceledBeforeStart?.(job)) context.stop(CANCELED_REASON);
       if (context.stopped !== undefined) throw new Error('stopped before the handler began', { cause: context.stopped });
       const timeoutMs = jobType.timeoutMs ?? deps.limits.timeoutMs;
@@ -121,12 +125,12 @@ export function createJobRunner(deps: {
         deps.logger.info({ durationMs: Date.now() - started, ...fields }, 'job canceled');
         throw new UnrecoverableError(CANCELED_REASON); // no retries for a canceled job
       }
-      const err = stopped instanceof Error && thrown === stopped ? new Error(stopped.message) : asError(thrown);
+      const err = stopped !== undefined && thrown === stopped ? new Error(stopped.message) : asError(thrown);
       deps.logger.warn({ err, durationMs: Date.now() - started, ...fields }, 'job attempt failed');
       throw err;
     } finally {
       clearTimeout(timer);
-      running.delete(job);
+      if (runningByJobId.get(jobId) === context) runningByJobId.delete(jobId);
     }
   }
 
@@ -138,9 +142,16 @@ export function createJobRunner(deps: {
   }
 
   return {
+    /** The processor for BullMQ's Worker (one parameter: see above). */
     run: runJob,
+    /** Stops the run of `jobId` if this process holds it; false when it does not. */
+    cancel(jobId: string): boolean {
+      const running = runningByJobId.get(jobId);
+      running?.stop(CANCELED_REASON);
+      return running !== undefined;
+    },
     /** The jobs this process runs now (the cancel listener re-checks their cancel flags). */
-    runningJobs: (): Job[] => [...running],
+    runningJobs: (): Job[] => [...runningByJobId.values()].map((context) => context.job),
   };
 }
 

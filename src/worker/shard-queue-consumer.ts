@@ -1,4 +1,4 @@
-import { Queue, Worker, type AdvancedOptions, type Processor } from 'bullmq';
+import { Queue, Worker, type AdvancedOptions, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { closeAll, DEFAULT_STEP_TIMEOUT_MS } from '../shared/close-all.js';
@@ -24,7 +24,7 @@ export function consumeShardQueue(deps: {
   logger: Logger;
   index: number;
   queueName: string;
-  processor: Processor;
+  processor: (job: Job) => Promise<unknown>;
   concurrency: number;
   /** BullMQ's advanced settings, e.g. a custom backoffStrategy. */
   settings?: AdvancedOptions;

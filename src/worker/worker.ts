@@ -102,6 +102,7 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
     }),
   });
   const shardIndexes = config.WORKER_SHARDS ?? allShardIndexes({ count: config.QUEUE_SHARDS, previousCount: config.QUEUE_SHARDS_PREVIOUS });
+  cancels.attach(runner);
   const schedule = createRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE);
   const webhooks = shardIndexes.map((index) => serveShardWebhooks({ config, connection: deps.connection, logger, index, schedule, guard }));
   const shards = shardIndexes.flatMap((index, i) =>
@@ -126,7 +127,6 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
     }),
   );
   const consumers: ShardQueueConsumer[] = [...shards, ...webhooks.map((shard) => shard.consumer)];
-  cancels.attach({ workers: shards.map((shard) => shard.worker), runningJobs: runner.runningJobs });
 
   let closing: Promise<void> | undefined;
   return {
@@ -174,15 +174,12 @@ export function createWorker(deps: { config: WorkerConfig; connection: RedisClie
 /**
  * The processor of a job queue: before a run of a job with a callback, the job
  * joins its shard's watch set and `started` is emitted (webhook-emitter.ts);
- * other jobs go straight to the runner, with no Redis call of ours. It declares
- * three parameters because BullMQ gives a processor an AbortSignal (the one
- * `Worker.cancelJob` aborts) only when its `length` is 3 or more.
+ * other jobs go straight to the runner, with no Redis call of ours.
  */
 function withWebhookStart(run: JobRunner['run'], emitter: WebhookEmitter) {
-  return async (job: Job, _token?: string, signal?: AbortSignal): Promise<unknown> => {
-    if (signal === undefined) throw new Error('BullMQ gave the processor no AbortSignal: cancels could not reach the job');
+  return (job: Job): Promise<unknown> => {
     const callback = callbackOf(job);
-    return callback === undefined ? run(job, signal) : emitter.started(job, callback).then(() => run(job, signal));
+    return callback === undefined ? run(job) : emitter.started(job, callback).then(() => run(job));
   };
 }
 

@@ -243,31 +243,6 @@ describe("BullMQ's internals that job-intake relies on", () => {
     }
   });
 
-  it('gives a processor that declares three parameters an AbortSignal that Worker.cancelJob aborts with our reason, from its first line until it returns', async () => {
-    // Public API, but the worker's cancels rest on it (src/worker/cancel-requests.ts): a job is tracked before its processor is called.
-    const own = new Queue('cancel-signal', { connection, prefix });
-    const answers: Array<{ canceled: boolean; reason: unknown }> = [];
-    const worker: Worker = new Worker(
-      'cancel-signal',
-      async (job, _token, signal) => {
-        const canceled = worker.cancelJob(job.id!, CANCELED_REASON);
-        answers.push({ canceled, reason: signal?.reason });
-        return 'ran';
-      },
-      { connection: connection.duplicate(), prefix },
-    );
-    try {
-      await own.add('sleep', {}, { jobId: 't~canceled' });
-      await expect.poll(() => own.getJobState('t~canceled'), { timeout: 5000 }).toBe('completed');
-      expect(answers).toEqual([{ canceled: true, reason: CANCELED_REASON }]);
-      expect(worker.cancelJob('t~canceled', CANCELED_REASON)).toBe(false); // ended: no longer tracked
-    } finally {
-      await worker.close();
-      await own.obliterate({ force: true });
-      await own.close();
-    }
-  });
-
   it('reads the hash fields of an indexed job into a Job as Queue.getJob does (less data and result)', async () => {
     const jobs = createEnqueueOnce({ queue, connection, jobOptionsFor: () => options, otherQueues: ['gpu'] });
     await jobs({ jobId: 'idx~plain', type: 'sleep', queue: 'default', payload: { ms: 1 }, fingerprint: 'a' });

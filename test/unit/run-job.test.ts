@@ -1,6 +1,6 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { CANCELED_REASON } from '../../src/shared/cancellation.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -55,13 +55,12 @@ function runnerWith(options: { canceledBeforeStart?: (job: Job) => Promise<boole
 }
 
 describe('the job runner', () => {
-  it('stops a run whose signal is aborted while it asks Redis about earlier cancels', async () => {
+  it('holds a rerun from the start, so a cancel that arrives while it asks Redis about earlier cancels stops it', async () => {
     let answerEarlyCheck!: (canceled: boolean) => void;
     const { runner, started, messages } = runnerWith({ canceledBeforeStart: () => new Promise((resolve) => (answerEarlyCheck = resolve)) });
-    const bullmq = new AbortController(); // as Worker.cancelJob aborts the signal BullMQ gave the processor
 
-    const run = runner.run(jobOf('default~rerun', 2), bullmq.signal);
-    bullmq.abort(CANCELED_REASON); // the broadcast lands during the check
+    const run = runner.run(jobOf('default~rerun', 2));
+    expect(runner.cancel('default~rerun')).toBe(true); // the broadcast lands during the check
     answerEarlyCheck(false); // the job hash had no cancel mark yet when it was read
 
     await expect(run).rejects.toEqual(new UnrecoverableError(CANCELED_REASON));
@@ -69,34 +68,12 @@ describe('the job runner', () => {
     expect(messages()).toEqual(['job canceled']);
   });
 
-  it('cuts off a handler that ignores its signal when the run is canceled', async () => {
-    let signal: AbortSignal | undefined;
-    const { runner, messages } = runnerWith({
-      canceledBeforeStart: async () => false,
-      handler: (_payload, ctx) => {
-        signal = ctx.signal;
-        return new Promise(() => {}); // never ends, never looks at its signal
-      },
-    });
-    const bullmq = new AbortController();
-
-    const run = runner.run(jobOf('default~deaf'), bullmq.signal);
-    await vi.waitFor(() => expect(signal).toBeDefined());
-    bullmq.abort(CANCELED_REASON);
-
-    await expect(run).rejects.toEqual(new UnrecoverableError(CANCELED_REASON));
-    expect(signal).toMatchObject({ aborted: true, reason: CANCELED_REASON });
-    expect(messages()).toEqual(['job canceled']);
-  });
-
-  it('lists a run while it runs, for the cancel flag re-check, and forgets it once it ends', async () => {
+  it('cancels only the runs it holds, and forgets a run once it ends', async () => {
     const { runner, started, messages } = runnerWith({ canceledBeforeStart: async () => false });
-    const job = jobOf('default~ran');
+    expect(runner.cancel('default~never-seen')).toBe(false);
 
-    const run = runner.run(job, new AbortController().signal);
-    expect(runner.runningJobs()).toEqual([job]);
-    await expect(run).resolves.toBe('done');
-    expect(runner.runningJobs()).toEqual([]);
+    await expect(runner.run(jobOf('default~ran'))).resolves.toBe('done');
+    expect(runner.cancel('default~ran')).toBe(false);
     expect(started).toEqual(['default~ran']);
     expect(messages()).toEqual(['job succeeded']);
   });
@@ -117,7 +94,7 @@ describe('the job runner, given a payload its schema cannot validate', () => {
     for (let level = 0; level < 20_000; level += 1) tree = [tree];
     const job = { id: 'default~deep', name: 'nested', data: { tree }, attemptsStarted: 1, updateProgress: async () => {} } as unknown as Job;
 
-    const failure = await runner.run(job, new AbortController().signal).then(() => null, (err: unknown) => err);
+    const failure = await runner.run(job).then(() => null, (err: unknown) => err);
 
     expect(failure).toBeInstanceOf(UnrecoverableError); // no retry can fix it
     expect((failure as Error).message).toMatch(/^invalid payload: it could not be validated \(Maximum call stack size exceeded\)/);
