@@ -1,10 +1,18 @@
 import type { DeliveryCalls } from '../webhooks/delivery-jobs.js';
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { RedisClient } from '../shared/redis.js';
 import { CANCELED_REASON, cancelChannel } from '../shared/cancellation.js';
 import { bullmqAddScripts } from './add-call.js';
 import { emitWebhookFunctions } from './webhook-scripts.js';
 import { webhookWatchKey } from '../shared/shards.js';
+
+/** The option the cancel script adds to a canceled job's stored options (an unknown option BullMQ keeps and hands back). */
+const CANCELED_OPTION = 'cx';
+
+/** True when the job was canceled by request: read from its options, as BullMQ fetched it for this run. */
+export function canceledByRequest(job: Job): boolean {
+  return (job.opts as Record<string, unknown>)[CANCELED_OPTION] !== undefined;
+}
 
 /** The keys before BullMQ's add keys for the delivery queue (see below). */
 export const CANCEL_SCRIPT_OWN_KEYS = 10;
@@ -33,6 +41,16 @@ export const CANCEL_SCRIPT_OWN_KEYS = 10;
  */
 export function cancelJobScript(bullmqAddScript: string): string {
   return `${emitWebhookFunctions(bullmqAddScript)}
+-- Also in the options BullMQ stores with the job, which it hands every run of
+-- it: a canceled job that comes back (Job.retry from any BullMQ client, a
+-- stall) is known as canceled without a Redis call per run (canceledByRequest).
+local function stampCanceled(jobKey, at)
+  local opts = redis.call('HGET', jobKey, 'opts') or '{}'
+  if string.find(opts, '"${CANCELED_OPTION}":', 1, true) then return end
+  if opts == '{}' then opts = '{"${CANCELED_OPTION}":' .. at .. '}'
+  else opts = '{"${CANCELED_OPTION}":' .. at .. ',' .. string.sub(opts, 2) end
+  redis.call('HSET', jobKey, 'opts', opts)
+end
 local jobId = ARGV[1]
 if redis.call('EXISTS', KEYS[7]) == 0 then return -1 end
 if redis.call('HGET', KEYS[7], 'failedReason') == ARGV[3] then return 3 end
@@ -40,6 +58,7 @@ local removed = redis.call('LREM', KEYS[1], 0, jobId) + redis.call('LREM', KEYS[
   + redis.call('ZREM', KEYS[3], jobId) + redis.call('ZREM', KEYS[4], jobId)
 if removed > 0 then
   redis.call('HSET', KEYS[7], 'finishedOn', ARGV[2], 'failedReason', ARGV[3], 'cx', ARGV[2])
+  stampCanceled(KEYS[7], ARGV[2])
   redis.call('ZADD', KEYS[6], ARGV[2], jobId)
   local maxEvents = tonumber(redis.call('HGET', KEYS[9], 'opts.maxLenEvents')) or 10000
   redis.call('XADD', KEYS[8], 'MAXLEN', '~', maxEvents, '*', 'event', 'failed', 'jobId', jobId,
@@ -58,6 +77,7 @@ if removed > 0 then
 end
 if redis.call('LPOS', KEYS[5], jobId) then
   redis.call('HSET', KEYS[7], 'cx', ARGV[2])
+  stampCanceled(KEYS[7], ARGV[2])
   redis.call('PUBLISH', ARGV[4], jobId)
   return 2
 end

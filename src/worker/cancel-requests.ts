@@ -1,5 +1,6 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
+import { canceledByRequest } from '../bullmq/cancel-job.js';
 import { jobHashKey } from '../bullmq/job-hash.js';
 import { duplicateRedis, type RedisClient } from '../shared/redis.js';
 import { cancelChannel } from '../shared/cancellation.js';
@@ -84,15 +85,15 @@ export function listenForCancels(deps: { connection: RedisClient; prefix: string
     },
     /**
      * True when the job was canceled before this run began: a broadcast heard
-     * early, or the flag on its hash. The flag is read before every run, not
-     * only reruns: a canceled job can come back through a retry from the
-     * dashboard or any BullMQ client.
+     * early, or the mark the cancel script leaves in the job's options, which
+     * BullMQ hands every run of it (no Redis call per run). Checked before
+     * every run, not only reruns: a canceled job can come back through a retry
+     * from the dashboard or any BullMQ client.
      */
     async canceledBeforeStart(job: Job): Promise<boolean> {
       const until = remembered.get(job.id ?? '');
       remembered.delete(job.id ?? '');
-      if (until !== undefined && until > Date.now()) return true;
-      return (await deps.connection.hexists(jobHashKey(job), CANCEL_FLAG)) === 1;
+      return (until !== undefined && until > Date.now()) || canceledByRequest(job);
     },
     close: async () => {
       clearInterval(ticker);
