@@ -6,12 +6,16 @@ import { bullmqAddScripts } from './add-call.js';
 import { emitWebhookFunctions } from './webhook-scripts.js';
 import { webhookWatchKey } from '../shared/shards.js';
 
-/** The option the cancel script adds to a canceled job's stored options (an unknown option BullMQ keeps and hands back). */
-const CANCELED_OPTION = 'cx';
+/**
+ * The cancel script's mark, in two places under one name: a field of the job
+ * hash (what the worker's re-check of running jobs reads) and an option in the
+ * job's stored options (an unknown option BullMQ keeps and hands every run).
+ */
+export const CANCEL_FLAG = 'cx';
 
 /** True when the job was canceled by request: read from its options, as BullMQ fetched it for this run. */
 export function canceledByRequest(job: Job): boolean {
-  return (job.opts as Record<string, unknown>)[CANCELED_OPTION] !== undefined;
+  return (job.opts as Record<string, unknown>)[CANCEL_FLAG] !== undefined;
 }
 
 /** The keys before BullMQ's add keys for the delivery queue (see below). */
@@ -46,9 +50,9 @@ export function cancelJobScript(bullmqAddScript: string): string {
 -- stall) is known as canceled without a Redis call per run (canceledByRequest).
 local function stampCanceled(jobKey, at)
   local opts = redis.call('HGET', jobKey, 'opts') or '{}'
-  if string.find(opts, '"${CANCELED_OPTION}":', 1, true) then return end
-  if opts == '{}' then opts = '{"${CANCELED_OPTION}":' .. at .. '}'
-  else opts = '{"${CANCELED_OPTION}":' .. at .. ',' .. string.sub(opts, 2) end
+  if string.find(opts, '"${CANCEL_FLAG}":', 1, true) then return end
+  if opts == '{}' then opts = '{"${CANCEL_FLAG}":' .. at .. '}'
+  else opts = '{"${CANCEL_FLAG}":' .. at .. ',' .. string.sub(opts, 2) end
   redis.call('HSET', jobKey, 'opts', opts)
 end
 local jobId = ARGV[1]
@@ -57,7 +61,7 @@ if redis.call('HGET', KEYS[7], 'failedReason') == ARGV[3] then return 3 end
 local removed = redis.call('LREM', KEYS[1], 0, jobId) + redis.call('LREM', KEYS[2], 0, jobId)
   + redis.call('ZREM', KEYS[3], jobId) + redis.call('ZREM', KEYS[4], jobId)
 if removed > 0 then
-  redis.call('HSET', KEYS[7], 'finishedOn', ARGV[2], 'failedReason', ARGV[3], 'cx', ARGV[2])
+  redis.call('HSET', KEYS[7], 'finishedOn', ARGV[2], 'failedReason', ARGV[3], '${CANCEL_FLAG}', ARGV[2])
   stampCanceled(KEYS[7], ARGV[2])
   redis.call('ZADD', KEYS[6], ARGV[2], jobId)
   local maxEvents = tonumber(redis.call('HGET', KEYS[9], 'opts.maxLenEvents')) or 10000
@@ -76,7 +80,7 @@ if removed > 0 then
   return 1
 end
 if redis.call('LPOS', KEYS[5], jobId) then
-  redis.call('HSET', KEYS[7], 'cx', ARGV[2])
+  redis.call('HSET', KEYS[7], '${CANCEL_FLAG}', ARGV[2])
   stampCanceled(KEYS[7], ARGV[2])
   redis.call('PUBLISH', ARGV[4], jobId)
   return 2

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { RedisClient } from '../shared/redis.js';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { reprocessJob } from 'bullmq/dist/cjs/scripts/index.js';
+import { CANCEL_FLAG } from './cancel-job.js';
 
 /**
  * Lua for POST /v1/receipts/{key}/retry: "only if failed, and never if
@@ -42,7 +43,7 @@ end
 local jobKey = KEYS[1]
 local jobId = ARGV[1]
 if redis.call('EXISTS', jobKey) == 0 then return -1 end
-if redis.call('HEXISTS', jobKey, 'cx') == 1 or redis.call('HGET', jobKey, 'failedReason') == ARGV[7] then return 3 end
+if redis.call('HEXISTS', jobKey, '${CANCEL_FLAG}') == 1 or redis.call('HGET', jobKey, 'failedReason') == ARGV[7] then return 3 end
 if redis.call('ZSCORE', KEYS[3], jobId) then
   redis.call('HDEL', jobKey, 'stc', 'defa')
   return bullmqReprocess({ KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9] },

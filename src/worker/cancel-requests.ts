@@ -1,14 +1,12 @@
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { canceledByRequest } from '../bullmq/cancel-job.js';
+import { CANCEL_FLAG, canceledByRequest } from '../bullmq/cancel-job.js';
 import { jobHashKey } from '../bullmq/job-hash.js';
 import { duplicateRedis, type RedisClient } from '../shared/redis.js';
 import { cancelChannel } from '../shared/cancellation.js';
 
 const REMEMBER_MS = 60_000;
 const MAX_REMEMBERED = 10_000;
-/** The field the API's cancel script sets on the job hash (src/bullmq/cancel-job.ts). */
-const CANCEL_FLAG = 'cx';
 
 
 /**
