@@ -44,9 +44,10 @@ export type ApiRedisConfig = Pick<
 
 /**
  * The API's side of Redis: its connections (a fail-fast one for requests and
- * the enqueue script, a patient one the event readers are duplicated from), the job store (every queue of every shard), and what
- * requests do there: enqueue once, read receipts, cancel, admission. buildApp()
- * takes `appDeps`; close() lets go of all of it.
+ * the enqueue script, a patient one the event readers are duplicated from),
+ * the job store (every queue of every shard), and what requests do there:
+ * enqueue once, read receipts, cancel, admission. buildApp() takes `appDeps`;
+ * close() lets go of all of it.
  */
 export function connectApi(
   config: ApiRedisConfig,

@@ -52,23 +52,16 @@ export function recordBullmqAddCall(job: Job): BullmqAddCall {
 }
 
 /**
- * Builds BullMQ's add call for jobs of one set of stored options: a BullMQ
- * `Job` per request, recorded as above (script choice, keys, msgpack-encoded
- * arguments and options, exactly as `Queue.add` would send them).
+ * BullMQ's add call for one job with these stored options: a BullMQ `Job`,
+ * recorded as above (script choice, keys, msgpack-encoded arguments and
+ * options, exactly as `Queue.add` would send them).
  */
-export function createBullmqAddCalls(queue: Queue, jobOptions: JobsOptions) {
-  return {
-    build(request: AddCallRequest): BullmqAddCall {
-      // The id goes in as BullMQ's own argument, not in the stored options (src/shared/job-options.ts: why).
-      const job = new Job(queue, request.type, request.payload, { ...jobOptions, ...request.scheduling }, request.jobId);
-      return recordBullmqAddCall(job);
-    },
-  };
+export function buildBullmqAddCall(queue: Queue, jobOptions: JobsOptions, request: AddCallRequest): BullmqAddCall {
+  // The id goes in as BullMQ's own argument, not in the stored options (src/shared/job-options.ts: why).
+  return recordBullmqAddCall(new Job(queue, request.type, request.payload, { ...jobOptions, ...request.scheduling }, request.jobId));
 }
 
 /** True when two add calls name the same keys, in order (the same array, or equal ones). */
 export function sameKeys(a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean {
   return a === b || (a.length === b.length && a.every((key, i) => key === b[i]));
 }
-
-export type BullmqAddCalls = ReturnType<typeof createBullmqAddCalls>;
