@@ -1,14 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { freePort } from '../src/dev/free-port.js';
 import { startRedisServer } from '../src/dev/redis-server.js';
 import { cpuSeconds } from './cpu-time.js';
 import { runWrk, type LoadResult } from './load/wrk.js';
 import type { IntakeCell } from './http-intake.js';
-import { intakeApiEntry, resultsDir } from './paths.js';
+import { intakeApiEntry, writeResultsSection } from './paths.js';
 import { startNode, waitForOk, type BenchProcess } from './process.js';
 import type { RunInfo } from './report.js';
 import type { BenchSettings } from './settings.js';
-import { ratio, spread, type Spread } from './stats.js';
+import { int, range, ratio, spread, type Spread } from './stats.js';
 import { BENCH_TOKEN, intakeEnv } from './subjects/http-subjects.js';
 
 /**
@@ -147,9 +146,6 @@ export async function benchApiProcesses(settings: BenchSettings, log: (line: str
   return { rows, ratios };
 }
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const range = (s: Spread) => `${int(s.median)} (${int(s.min)}–${int(s.max)})`;
-
 /** The section's markdown: one row per count and kind of keys, then the 2/1 ratios. */
 export function renderApiProcessesTable(results: ApiProcessesResults): string[] {
   return [
@@ -166,14 +162,7 @@ export function renderApiProcessesTable(results: ApiProcessesResults): string[] 
   ];
 }
 
-/**
- * Writes the `apiProcesses` section into bench/results/latest.json, keeping
- * the rest of the file (as `npm run bench:scaling` does for `scaling`).
- */
+/** Writes the `apiProcesses` section into bench/results/latest.json, keeping the rest of the file. */
 export function writeApiProcessesSection(results: ApiProcessesResults, info: RunInfo): void {
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}latest.json`;
-  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  const apiProcesses = { ...info, table: renderApiProcessesTable(results), ...results };
-  writeFileSync(file, `${JSON.stringify({ ...existing, apiProcesses }, null, 2)}\n`);
+  writeResultsSection('apiProcesses', { ...info, table: renderApiProcessesTable(results), ...results });
 }

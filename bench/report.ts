@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { renderApiProcessesTable, writeApiProcessesSection, type ApiProcessesResults } from './api-processes.js';
 import type { DrainSeries } from './end-to-end.js';
 import { projectRoot, resultsDir } from './paths.js';
-import type { Spread } from './stats.js';
+import { int, range } from './stats.js';
 import { checkTargets, digitsOf, extraRatios, formatValue, RECORD_COMMIT, type BenchResults, type SummaryRow } from './targets.js';
 
 export interface RunInfo {
@@ -17,8 +17,6 @@ const BEGIN = '<!-- bench:begin (written by npm run bench; edit outside these ma
 const END = '<!-- bench:end -->';
 const DOC = `${projectRoot}docs/performance.md`;
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const range = (s: Spread, format: (n: number) => string) => `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
 const ms = (n: number) => n.toFixed(2);
 
 function intakeTable(results: BenchResults): string[] {

@@ -1,4 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { freePort } from '../src/dev/free-port.js';
@@ -9,11 +8,11 @@ import { closeRedis, connectRedis, type RedisTarget } from '../src/shared/redis.
 import { shardPrefix } from '../src/shared/shards.js';
 import { cpuSeconds } from './cpu-time.js';
 import { runWrk, type LoadResult } from './load/wrk.js';
-import { intakeApiEntry, intakeWorkerEntry, resultsDir } from './paths.js';
+import { intakeApiEntry, intakeWorkerEntry, writeResultsSection } from './paths.js';
 import { startNode, waitForOk, type BenchProcess } from './process.js';
 import type { RunInfo } from './report.js';
 import type { BenchSettings } from './settings.js';
-import { ratio, spread, type Spread } from './stats.js';
+import { int, range, ratio, spread, type Spread } from './stats.js';
 import { BENCH_TOKEN } from './subjects/http-subjects.js';
 
 /**
@@ -260,9 +259,6 @@ export async function benchScaling(settings: BenchSettings, log: (line: string) 
   return { rows, ratios };
 }
 
-const int = (n: number) => Math.round(n).toLocaleString('en-US');
-const range = (s: Spread) => `${int(s.median)} (${int(s.min)}–${int(s.max)})`;
-
 /** The table for docs/scaling.md (printed; the doc's prose is written by hand around it). */
 export function renderScalingTable(results: ScalingResults): string {
   return [
@@ -279,14 +275,7 @@ export function renderScalingTable(results: ScalingResults): string {
   ].join('\n');
 }
 
-/**
- * Writes the `scaling` section into bench/results/latest.json, keeping the rest
- * of the file (so `npm run bench:scaling` can be rerun alone).
- */
+/** Writes the `scaling` section into bench/results/latest.json, keeping the rest of the file (so `npm run bench:scaling` can be rerun alone). */
 export function writeScalingSection(results: ScalingResults, info: RunInfo): void {
-  mkdirSync(resultsDir, { recursive: true });
-  const file = `${resultsDir}latest.json`;
-  const existing = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
-  const scaling = { ...info, table: renderScalingTable(results).split('\n'), ...results };
-  writeFileSync(file, `${JSON.stringify({ ...existing, scaling }, null, 2)}\n`);
+  writeResultsSection('scaling', { ...info, table: renderScalingTable(results).split('\n'), ...results });
 }

@@ -16,3 +16,9 @@ export function spread(values: readonly number[]): Spread {
 export function ratio(numerator: number, denominator: number): number {
   return denominator === 0 ? NaN : numerator / denominator;
 }
+
+/** A whole number with thousands separators, as the tables show it. */
+export const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** A spread as the tables show it: "median (min–max)". */
+export const range = (s: Spread, format: (n: number) => string = int) => `${format(s.median)} (${format(s.min)}–${format(s.max)})`;
