@@ -61,3 +61,22 @@ export async function closeRedis(connection: RedisClient): Promise<void> {
     connection.disconnect();
   }
 }
+
+/**
+ * Waits for `work` (commands already sent, say a sweep's pass) while
+ * `connection` is up, and stops waiting once it is not: during an outage a
+ * worker connection queues its commands until Redis is back, so waiting on them
+ * would hold a shutdown up for as long as the outage lasts. Only for work that
+ * is safe to cut short (the next pass, here or in another worker, redoes it).
+ */
+export async function settledOrOffline(connection: RedisClient, work: Promise<unknown> | null | undefined): Promise<void> {
+  if (work == null || connection.status !== 'ready') return;
+  let gone: () => void = () => {};
+  const offline = new Promise<void>((resolve) => (gone = resolve));
+  connection.once('close', gone);
+  try {
+    await Promise.race([work.then(() => {}, () => {}), offline]);
+  } finally {
+    connection.off('close', gone);
+  }
+}

@@ -3,7 +3,7 @@ import { endedWatchedJobsScript } from '../bullmq/webhook-scripts.js';
 import type { WebhookEvent } from '../shared/callback.js';
 import { CANCELED_REASON } from '../shared/cancellation.js';
 import { tenantOfJobId } from '../shared/job-id.js';
-import type { RedisClient } from '../shared/redis.js';
+import { type RedisClient, settledOrOffline } from '../shared/redis.js';
 import { webhookWatchKey } from '../shared/shards.js';
 import type { WebhookEmitter } from './webhook-emitter.js';
 
@@ -58,9 +58,10 @@ export function startCallbackSweep(deps: { connection: RedisClient; prefix: stri
   timer.unref();
 
   return {
+    /** Waits for a pass in flight, unless Redis is away (settledOrOffline). */
     async stop(): Promise<void> {
       clearInterval(timer);
-      await sweeping;
+      await settledOrOffline(deps.connection, sweeping);
     },
   };
 }

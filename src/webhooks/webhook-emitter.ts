@@ -5,7 +5,7 @@ import { emitWebhookScript } from '../bullmq/webhook-scripts.js';
 import type { Callback, WebhookEvent } from '../shared/callback.js';
 import { tenantOfJobId } from '../shared/job-id.js';
 import { toReceipt } from '../shared/receipt.js';
-import type { RedisClient } from '../shared/redis.js';
+import { type RedisClient, settledOrOffline } from '../shared/redis.js';
 import { webhookWatchKey } from '../shared/shards.js';
 import { webhookBody, type DeliveryCalls, type DeliverySource } from './delivery-jobs.js';
 import { jobHashKey } from '../bullmq/job-hash.js';
@@ -72,9 +72,13 @@ export function createWebhookEmitter(deps: { connection: RedisClient; prefix: st
       const source = { queue: rest.slice(0, separator), jobId: rest.slice(separator + 1), createdAtMs };
       return emit(jobKey, source, event, 'end');
     },
-    /** Waits for the emits in flight (a closing worker lets them finish before its connection goes). */
+    /**
+     * Waits for the emits in flight (a closing worker lets them finish before
+     * its connection goes), unless Redis is away: a job whose emit is cut short
+     * stays in the watch set, and the sweep emits its end.
+     */
     async close(): Promise<void> {
-      await Promise.allSettled([...inFlight]);
+      await settledOrOffline(deps.connection, Promise.allSettled([...inFlight]));
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
+import { type RedisClient, settledOrOffline } from '../shared/redis.js';
 
 const BATCH = 1000;
 const MAX_INTERVAL_MS = 60_000;
@@ -12,6 +13,8 @@ const MAX_INTERVAL_MS = 60_000;
  */
 export function startRetentionSweeper(deps: {
   queue: Queue;
+  /** The queue's connection: whether it is up decides if stop() waits for a pass. */
+  connection: RedisClient;
   ttlSeconds: number;
   logger: Logger;
   /** Then the age trim of the shard's tenant indexes (bullmq/tenant-index.ts): entries created before the cutoff whose job is gone. */
@@ -43,9 +46,10 @@ export function startRetentionSweeper(deps: {
   timer.unref();
 
   return {
+    /** Waits for a pass in flight, unless Redis is away (settledOrOffline). */
     async stop() {
       clearInterval(timer);
-      await sweeping;
+      await settledOrOffline(deps.connection, sweeping);
     },
   };
 }

@@ -55,6 +55,7 @@ export function consumeShardQueue(deps: {
   retentionQueue.on('error', (err) => logger.warn({ err }, 'retention queue error'));
   const sweeper = startRetentionSweeper({
     queue: retentionQueue,
+    connection: deps.connection,
     ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS,
     logger,
     trimTenantIndexes: deps.trimTenantIndexes,

@@ -5,7 +5,7 @@ import { demoJobTypes } from '../../src/jobs/demo/index.js';
 import { createRegistry } from '../../src/jobs/job-type.js';
 import { createWorker } from '../../src/worker/worker.js';
 import { silentLogger, testConfig } from '../helpers/harness.js';
-import { useRedisServer } from '../helpers/redis-server.js';
+import { startRedisServer, useRedisServer } from '../helpers/redis-server.js';
 
 const redis = useRedisServer();
 
@@ -41,5 +41,27 @@ describe('closing a worker', () => {
     // connections, and the cancel subscriber, are gone.
     expect(await connectedClients()).toEqual(['test:worker']);
     await closeRedis(connection);
+  });
+
+  it('closes cleanly within its grace when Redis goes away while its periodic sweeps wait on it', async () => {
+    const own = await startRedisServer();
+    const config = testConfig(own.url, { SHUTDOWN_GRACE_MS: '200' });
+    const connection = connectRedis(config.redisTarget, patientRedisOptions(), 'test:worker');
+    connection.on('error', () => {}); // Redis goes away on purpose
+    const worker = createWorker({ config, connection, registry: createRegistry(demoJobTypes), logger: silentLogger });
+    await worker.waitUntilReady();
+    // Redis stops answering, then dies: the webhook sweep's next pass (every
+    // STALLED_INTERVAL_MS) is left waiting in the connection's offline queue.
+    const pauser = new Redis(own.url);
+    await pauser.client('PAUSE', 60_000, 'ALL');
+    await new Promise((resolve) => setTimeout(resolve, Number(config.STALLED_INTERVAL_MS) + 300));
+    await own.kill();
+    pauser.disconnect();
+
+    const started = Date.now();
+    await expect(worker.close()).resolves.toBeUndefined();
+    // Not the 5 s backstop of a close step waiting on Redis: the grace, and a little.
+    expect(Date.now() - started).toBeLessThan(2500);
+    connection.disconnect();
   });
 });
