@@ -25,13 +25,20 @@ export class RedisNotReadyError extends Error {
   override name = 'RedisNotReadyError';
 }
 
+/** What an operation learns of its deadline: `passed` turns true when it has (a plain flag: one per Redis step of every request). */
+export interface Deadline {
+  readonly passed: boolean;
+  /** The 503's cause, once passed. */
+  readonly error?: Error;
+}
+
 export interface RedisGuard {
   /**
    * Runs a Redis operation, failing fast with a 503 ProblemError when Redis is out.
-   * `signal` aborts when the deadline passes: the caller has been answered, so
-   * the operation must not start anything new (a write nobody will report).
+   * Once `deadline.passed`, the caller has been answered, so the operation must
+   * not start anything new (a write nobody will report).
    */
-  run<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  run<T>(operation: (deadline: Deadline) => Promise<T>): Promise<T>;
   isReady(): boolean;
   /** PING within the deadline; throws the 503 ProblemError when Redis is out. */
   ping(): Promise<void>;
@@ -68,18 +75,18 @@ export function createRedisGuard(deps: {
     async run(operation) {
       // Not connected (Redis down, or not up yet at start): a 503 at once, not after the deadline.
       if (deps.client.status !== 'ready') throw redisUnavailable(new RedisNotReadyError(`redis connection is ${deps.client.status}`));
-      const abandoned = new AbortController();
+      const state: { passed: boolean; error?: Error } = { passed: false };
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          const err = new RedisDeadlineError(`no answer from Redis within ${deps.timeoutMs} ms`);
-          abandoned.abort(err);
-          reject(err);
+          state.error = new RedisDeadlineError(`no answer from Redis within ${deps.timeoutMs} ms`);
+          state.passed = true;
+          reject(state.error);
         }, deps.timeoutMs);
       });
       try {
         if (!started) await Promise.race([deps.starting, deadline]);
-        return await Promise.race([operation(abandoned.signal), deadline]);
+        return await Promise.race([operation(state), deadline]);
       } catch (err) {
         throw isRedisOutage(err) || !started ? redisUnavailable(err) : err;
       } finally {

@@ -1,5 +1,6 @@
 import type { RawScript } from '../../bullmq/add-call.js';
 import { sameKeys, type BullmqAddCall } from '../../bullmq/add-call.js';
+import type { Deadline } from '../redis-guard.js';
 
 /** What the enqueue-once script answers for one job (enqueue-once-script.ts). */
 export type JobReply = [created: number, fingerprint: string, timestamp: string, queue: string] | number | null;
@@ -37,8 +38,8 @@ interface QueuedJob {
 
 /** What a caller learns about its job's call before the reply. */
 export interface Handover {
-  /** Aborted when the caller has given up (its deadline passed): its job is then left out of the call. */
-  readonly signal?: AbortSignal;
+  /** Passed when the caller has given up (answered 503): its job is then left out of the call. */
+  readonly deadline?: Deadline;
   /** Called once the call holding the job is handed to ioredis: from then on the script may run, whatever the caller does. */
   readonly onHandedOver?: () => void;
 }
@@ -71,8 +72,8 @@ export function createEnqueueBatches(send: SendBatch, frame: CallFrame = { keys:
 
   const dispatch = (batch: OpenBatch) => {
     const jobs = batch.jobs.filter((job) => {
-      if (job.handover.signal?.aborted !== true) return true;
-      job.reject(job.handover.signal.reason);
+      if (job.handover.deadline?.passed !== true) return true;
+      job.reject(job.handover.deadline.error);
       return false;
     });
     if (jobs.length === 0) return;

@@ -42,10 +42,10 @@ export function createIntake(deps: {
     let handedOver = false;
     let known: EnqueueOutcome | undefined;
     try {
-      await redis.run(async (signal) => {
+      await redis.run(async (deadline) => {
         await admission.admit(tenant, request.jobId, request.queue);
-        // The signal withdraws the job if the deadline passes before its call is sent.
-        const handover = { signal, onHandedOver: () => (handedOver = true) };
+        // A deadline that passes before its call is sent withdraws the job.
+        const handover = { deadline, onHandedOver: () => (handedOver = true) };
         const outcome = await enqueueOnce({ ...request, handover });
         known = outcome;
         // Now, in the turn its reply came in: a connection that closes after this
