@@ -25,17 +25,16 @@ export class RedisNotReadyError extends Error {
   override name = 'RedisNotReadyError';
 }
 
-/** What an operation learns of its deadline: `passed` turns true when it has (a plain flag: one per Redis step of every request). */
+/** What an operation learns of its deadline (a plain object: one per Redis step of every request). */
 export interface Deadline {
-  readonly passed: boolean;
-  /** The 503's cause, once passed. */
-  readonly error?: Error;
+  /** Set when the deadline has passed: the 503's cause. */
+  readonly passedWith?: Error;
 }
 
 export interface RedisGuard {
   /**
    * Runs a Redis operation, failing fast with a 503 ProblemError when Redis is out.
-   * Once `deadline.passed`, the caller has been answered, so the operation must
+   * Once `deadline.passedWith` is set, the caller has been answered, so the operation must
    * not start anything new (a write nobody will report).
    */
   run<T>(operation: (deadline: Deadline) => Promise<T>): Promise<T>;
@@ -75,13 +74,12 @@ export function createRedisGuard(deps: {
     async run(operation) {
       // Not connected (Redis down, or not up yet at start): a 503 at once, not after the deadline.
       if (deps.client.status !== 'ready') throw redisUnavailable(new RedisNotReadyError(`redis connection is ${deps.client.status}`));
-      const state: { passed: boolean; error?: Error } = { passed: false };
+      const state: { passedWith?: Error } = {};
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
-          state.error = new RedisDeadlineError(`no answer from Redis within ${deps.timeoutMs} ms`);
-          state.passed = true;
-          reject(state.error);
+          state.passedWith = new RedisDeadlineError(`no answer from Redis within ${deps.timeoutMs} ms`);
+          reject(state.passedWith);
         }, deps.timeoutMs);
       });
       try {

@@ -104,10 +104,10 @@ describe('enqueue batches', () => {
   it('leave out a job whose caller gave up before its call was sent, and tell that caller why', async () => {
     const { calls, send } = recordingSender();
     const batches = createEnqueueBatches(send);
-    const deadline: { passed: boolean; error?: Error } = { passed: false };
+    const deadline: { passedWith?: Error } = {};
     const kept = batches.add(addCall('kept'), 'q:kept', 'fp');
     const withdrawn = batches.add(addCall('gone'), 'q:gone', 'fp', { deadline });
-    Object.assign(deadline, { passed: true, error: new Error('deadline passed') });
+    deadline.passedWith = new Error('deadline passed');
 
     await expect(withdrawn).rejects.toThrow('deadline passed');
     expect(await kept).toEqual([1, 'fp-of-q:kept', 'q:kept', 'a-queue']);

@@ -38,7 +38,7 @@ interface QueuedJob {
 
 /** What a caller learns about its job's call before the reply. */
 export interface Handover {
-  /** Passed when the caller has given up (answered 503): its job is then left out of the call. */
+  /** Passed once the caller has given up (answered 503): its job is then left out of the call. */
   readonly deadline?: Deadline;
   /** Called once the call holding the job is handed to ioredis: from then on the script may run, whatever the caller does. */
   readonly onHandedOver?: () => void;
@@ -72,8 +72,9 @@ export function createEnqueueBatches(send: SendBatch, frame: CallFrame = { keys:
 
   const dispatch = (batch: OpenBatch) => {
     const jobs = batch.jobs.filter((job) => {
-      if (job.handover.deadline?.passed !== true) return true;
-      job.reject(job.handover.deadline.error);
+      const gaveUpWith = job.handover.deadline?.passedWith;
+      if (gaveUpWith === undefined) return true;
+      job.reject(gaveUpWith);
       return false;
     });
     if (jobs.length === 0) return;
