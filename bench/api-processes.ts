@@ -7,7 +7,7 @@ import { intakeApiEntry, writeResultsSection } from './paths.js';
 import { startNode, waitForOk, type BenchProcess } from './process.js';
 import type { RunInfo } from './report.js';
 import type { BenchSettings } from './settings.js';
-import { int, range, ratio, spread, type Spread } from './stats.js';
+import { int, range, ratio, summariseIntake, type IntakeSummary } from './stats.js';
 import { BENCH_TOKEN, intakeEnv } from './subjects/http-subjects.js';
 
 /**
@@ -38,16 +38,9 @@ export interface ApiProcessesRun {
   readonly loads: LoadResult[];
 }
 
-export interface ApiProcessesRow {
+export interface ApiProcessesRow extends IntakeSummary<ApiProcessesRun> {
   readonly processes: number;
   readonly keys: IntakeCell['keys'];
-  readonly runs: ApiProcessesRun[];
-  readonly requestsPerSecond: Spread;
-  readonly p99Ms: Spread;
-  readonly apiCpuUsPerRequest: Spread;
-  readonly redisCpuUsPerRequest: Spread;
-  readonly non2xx: number;
-  readonly socketErrors: number;
 }
 
 export interface ApiProcessesResults {
@@ -123,20 +116,11 @@ export async function benchApiProcesses(settings: BenchSettings, log: (line: str
     }
   }
   const rows = KEYS.flatMap((keys) =>
-    COUNTS.map((processes): ApiProcessesRow => {
-      const r = runs.get(id(processes, keys)) ?? [];
-      return {
-        processes,
-        keys,
-        runs: r,
-        requestsPerSecond: spread(r.map((x) => x.requestsPerSecond)),
-        p99Ms: spread(r.map((x) => x.p99Ms)),
-        apiCpuUsPerRequest: spread(r.map((x) => x.apiCpuUsPerRequest)),
-        redisCpuUsPerRequest: spread(r.map((x) => x.redisCpuUsPerRequest)),
-        non2xx: r.reduce((sum, x) => sum + x.non2xx, 0),
-        socketErrors: r.reduce((sum, x) => sum + x.socketErrors, 0),
-      };
-    }),
+    COUNTS.map((processes): ApiProcessesRow => ({
+      processes,
+      keys,
+      ...summariseIntake(runs.get(id(processes, keys)) ?? [], (run) => run),
+    })),
   );
   const row = (processes: number, keys: string) => rows.find((r) => r.processes === processes && r.keys === keys)!;
   const ratios = KEYS.flatMap((keys) => [

@@ -12,7 +12,7 @@ import { intakeApiEntry, intakeWorkerEntry, writeResultsSection } from './paths.
 import { startNode, waitForOk, type BenchProcess } from './process.js';
 import type { RunInfo } from './report.js';
 import type { BenchSettings } from './settings.js';
-import { int, range, ratio, spread, type Spread } from './stats.js';
+import { int, range, ratio, spread, summariseIntake, type IntakeSummary, type Spread } from './stats.js';
 import { BENCH_TOKEN } from './subjects/http-subjects.js';
 
 /**
@@ -189,15 +189,7 @@ async function measureDrain(subject: ScalingSubject, settings: BenchSettings): P
 
 export interface ScalingRow {
   readonly subject: ScalingSubject;
-  readonly intake: {
-    readonly runs: ScalingIntakeRun[];
-    readonly requestsPerSecond: Spread;
-    readonly p99Ms: Spread;
-    readonly apiCpuUsPerRequest: Spread;
-    readonly redisCpuUsPerRequest: Spread;
-    readonly non2xx: number;
-    readonly socketErrors: number;
-  };
+  readonly intake: IntakeSummary<ScalingIntakeRun>;
   readonly noop: {
     readonly runs: ScalingDrainRun[];
     readonly jobsPerSecond: Spread;
@@ -232,15 +224,7 @@ export async function benchScaling(settings: BenchSettings, log: (line: string) 
     const d = noop.get(subject.id)!;
     return {
       subject,
-      intake: {
-        runs: i,
-        requestsPerSecond: spread(i.map((r) => r.requestsPerSecond)),
-        p99Ms: spread(i.map((r) => r.latencyMs.p99)),
-        apiCpuUsPerRequest: spread(i.map((r) => r.apiCpuUsPerRequest)),
-        redisCpuUsPerRequest: spread(i.map((r) => r.redisCpuUsPerRequest)),
-        non2xx: i.reduce((sum, r) => sum + r.non2xx, 0),
-        socketErrors: i.reduce((sum, r) => sum + r.socketErrors + r.timeouts, 0),
-      },
+      intake: summariseIntake(i, (r) => ({ ...r, p99Ms: r.latencyMs.p99, socketErrors: r.socketErrors + r.timeouts })),
       noop: {
         runs: d,
         jobsPerSecond: spread(d.map((r) => r.jobsPerSecond)),
