@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
-import { buildBullmqAddCall, type BullmqAddCall } from '../bullmq/add-call.js';
+import { createBullmqAddCalls, type BullmqAddCall } from '../bullmq/add-call.js';
 import type { WebhookEvent } from '../shared/callback.js';
 import type { RedisClient } from '../shared/redis.js';
 
@@ -67,12 +67,12 @@ export function deliveryJobOptions(attempts: number): JobsOptions {
 export function createDeliveryCalls(deps: { connection: RedisClient; prefix: string; attempts: number; logger: Logger }) {
   const queue = new Queue(WEBHOOK_QUEUE, { connection: deps.connection, prefix: deps.prefix });
   queue.on('error', (err) => deps.logger.warn({ err }, 'webhook queue error'));
-  const options = deliveryJobOptions(deps.attempts);
+  const calls = createBullmqAddCalls(queue, deliveryJobOptions(deps.attempts));
   return {
     /** BullMQ's add call for the delivery of `event` of that job; `message` when the URL and body are known now. */
     addCall(source: DeliverySource, event: WebhookEvent, message?: { url: string; body: string }): BullmqAddCall {
       const data: DeliveryData = { queue: source.queue, jobId: source.jobId, event, ...message };
-      return buildBullmqAddCall(queue, options, { jobId: deliveryJobId(source, event), type: `job.${event}`, payload: data, scheduling: {} });
+      return calls.build({ jobId: deliveryJobId(source, event), type: `job.${event}`, payload: data, scheduling: {} });
     },
     close: () => queue.close(),
   };

@@ -5,7 +5,7 @@
 import { Job, Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bullmqAddScripts, recordBullmqAddCall } from '../../src/bullmq/add-call.js';
+import { bullmqAddScripts, createBullmqAddCalls, recordBullmqAddCall } from '../../src/bullmq/add-call.js';
 import { setLastEventId } from '../../src/bullmq/events-cursor.js';
 import { createStepStore, jobHashKey, readFinishedSteps } from '../../src/bullmq/job-hash.js';
 import { createCancelJob } from '../../src/bullmq/cancel-job.js';
@@ -51,6 +51,10 @@ describe("BullMQ's internals that job-intake relies on", () => {
     const call = recordBullmqAddCall(new Job(queue, 'sleep', { ms: 1 }, options, 'tenant~key'));
     expect(call.script.name).toBe('addStandardJob');
     expect(call.keys).toHaveLength(call.script.keys);
+  });
+
+  it('builds its add arguments so that the direct path agrees byte for byte (createBullmqAddCalls self-check)', () => {
+    expect(createBullmqAddCalls(queue, options).direct).toBe(true);
   });
 
   it('runs its add script inside our enqueue script: the job reads back through Queue.getJob as Queue.add stores it, and a worker runs it', async () => {

@@ -1,6 +1,6 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type { RawScript } from '../../bullmq/add-call.js';
-import { bullmqAddScripts, buildBullmqAddCall } from '../../bullmq/add-call.js';
+import { bullmqAddScripts, createBullmqAddCalls, type BullmqAddCalls } from '../../bullmq/add-call.js';
 import { enqueueOnceScript } from '../../bullmq/enqueue-once-script.js';
 import { withCallback } from '../../bullmq/job-callback.js';
 import type { Callback } from '../../shared/callback.js';
@@ -77,6 +77,13 @@ export function createEnqueueOnce(deps: {
     deps.connection.defineCommand(commandName(script), { lua: enqueueOnceScript(script.content) });
   }
   const commands = deps.connection as unknown as Record<string, EnqueueCommand>;
+  // Each type's add calls, built with that type's stored options.
+  const addCallsByType = new Map<string, BullmqAddCalls>();
+  const addCallsFor = (type: string) => {
+    let addCalls = addCallsByType.get(type);
+    if (addCalls === undefined) addCallsByType.set(type, (addCalls = createBullmqAddCalls(deps.queue, deps.jobOptionsFor(type))));
+    return addCalls;
+  };
   const shardPrefix = deps.queue.opts.prefix!;
   const frame = { keys: [shardQueuesKey(shardPrefix)], args: [`${shardPrefix}:`, deps.queue.name, deps.otherQueues.join(',')] };
   const batches = createEnqueueBatches((script, keys, args) => {
@@ -92,8 +99,7 @@ export function createEnqueueOnce(deps: {
     if (request.options?.delayMs) scheduling.delay = request.options.delayMs;
     if (request.options?.priority) scheduling.priority = request.options.priority;
     if (request.callback !== undefined) scheduling = withCallback(scheduling, request.callback);
-    // BullMQ builds the add arguments, with the type's stored options.
-    const add = buildBullmqAddCall(deps.queue, deps.jobOptionsFor(request.type), { jobId, type: request.type, payload: request.payload, scheduling });
+    const add = addCallsFor(request.type).build({ jobId, type: request.type, payload: request.payload, scheduling });
     const claim = await batches.add(add, deps.queue.toKey(jobId), request.fingerprint, request.handover);
     if (typeof claim === 'number') throw new Error(`BullMQ refused to add job ${jobId} (code ${claim})`);
     if (claim === null) throw new Error(`job ${jobId} is missing right after its add`);
